@@ -1,0 +1,1 @@
+"""Spreadsheet backends: the only code that touches a workbook or a Google Sheet."""
