@@ -98,10 +98,18 @@ class OwnedTab:
 
 @dataclass(frozen=True)
 class WritePlan:
-    """Everything a sync wants the spreadsheet to hold after it, complete (not a diff)."""
+    """Everything a sync wants the spreadsheet to hold after it, complete (not a diff).
+
+    `key_header`/`keys`: the contact-key column and its raw cells as read, aligned with the
+    managed values. A backend checks them right before writing: if rows moved since the read
+    (a user sorted or inserted rows), it must abort rather than put a score on the wrong
+    contact.
+    """
 
     sheet: str
     header_row: int
+    key_header: str
+    keys: tuple[CellValue, ...]
     columns: tuple[ManagedColumn, ...]
     stage_header: str
     stage_colours: tuple[StageColour, ...]
