@@ -1,0 +1,5 @@
+"""`python -m sheetfunnel` runs the CLI."""
+
+from .cli import main
+
+main()

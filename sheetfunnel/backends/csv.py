@@ -1,0 +1,109 @@
+"""Plain CSV exports as a read-only source: the contacts file, sibling files for the rest.
+
+A CSV has one table, so the activity log and lookup tabs are files beside the contacts file,
+named after the tab (`Activities` -> `Activities.csv`). Results cannot be written back into a
+CSV export; `sheetfunnel score --out` writes them to a new file instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, SpreadsheetError
+from .base import Rows, SheetData, WritePlan, WriteResult
+
+
+def read_table(path: Path, *, delimiter: str = ",", header_row: int = 1) -> pd.DataFrame:
+    """One CSV file as raw cells: text or None, columns = headers, index = 1-based file row."""
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skiprows=header_row - 1,
+            skip_blank_lines=False,
+            header=None,
+        )
+    except FileNotFoundError as ex:
+        raise InputError(f"{path}: file not found", file=str(path)) from ex
+    except UnicodeDecodeError as ex:
+        raise InputError(
+            f"{path}: not UTF-8 text; export it again as 'CSV UTF-8'", file=str(path)
+        ) from ex
+    except pd.errors.EmptyDataError as ex:
+        raise InputError(f"{path}: the file is empty", file=str(path)) from ex
+    except (pd.errors.ParserError, OSError) as ex:
+        raise InputError(f"{path}: cannot read it as CSV: {ex}", file=str(path)) from ex
+    frame.columns = unique_headers(frame.iloc[0].tolist()) if len(frame) else []
+    frame = frame.iloc[1:]
+    frame = frame.loc[:, [c for c in frame.columns if c]]
+    frame = frame.astype(object).mask(frame.eq(""), None)
+    frame.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(frame))
+    return frame
+
+
+def unique_headers(cells: list[object]) -> list[str]:
+    """Header cells as column names: stripped, blank ones "", repeats numbered "Email (2)"."""
+    seen: dict[str, int] = {}
+    out = []
+    for raw in cells:
+        name = "" if raw is None else str(raw).strip()
+        if name:
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name = f"{name} ({seen[name]})"
+        out.append(name)
+    return out
+
+
+class CsvBackend:
+    """Reads a contacts CSV and its sibling files; never writes."""
+
+    def __init__(self, path: Path, *, delimiter: str = ","):
+        self.path = Path(path)
+        self.delimiter = delimiter
+
+    def sibling(self, tab: str) -> Path:
+        """The file holding the tab `tab`: `<folder>/<tab>.csv` (or the name as given)."""
+        name = tab if tab.lower().endswith(".csv") else f"{tab}.csv"
+        return self.path.parent / name
+
+    def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
+        """Another tab (a sibling file) as raw cells."""
+        path = self.sibling(tab)
+        if not path.exists():
+            raise InputError(
+                f"{self.path}: the tab {tab!r} is read from {path.name} beside it, which does "
+                "not exist",
+                file=str(path),
+                sheet=tab,
+            )
+        return read_table(path, delimiter=self.delimiter, header_row=header_row)
+
+    def read(
+        self,
+        contacts_tab: str,
+        header_row: int,
+        activities_tab: str | None,
+        activities_header_row: int,
+        owned_tabs: tuple[str, ...] = (),
+    ) -> SheetData:
+        """The contacts file and, when configured, the activity log beside it."""
+        contacts = read_table(self.path, delimiter=self.delimiter, header_row=header_row)
+        activities = (
+            self.read_tab(activities_tab, activities_header_row) if activities_tab else None
+        )
+        owned: dict[str, Rows] = {}
+        return SheetData(contacts, activities, owned, source=str(self.path))
+
+    def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
+        """CSV exports are read-only sources."""
+        raise SpreadsheetError(
+            f"{self.path}: results cannot be written back into a CSV file; use "
+            "`sheetfunnel score --out results.xlsx` (or .csv/.json) to save them",
+            file=str(self.path),
+        )

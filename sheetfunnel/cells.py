@@ -1,0 +1,203 @@
+"""Typing raw spreadsheet cells: dates, numbers, flags and keys, vectorised.
+
+Cells arrive as whatever the reader gave (text, float, int, date, datetime, None). Each parser
+returns the typed column plus a mask of the cells it could not read, so the caller decides
+whether that is an error or a warning. Formats are never guessed: the day/month order and the
+decimal separator come from the config.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+#: Text that reads as "yes" in a flag column (English and French sheets).
+TRUTHY = frozenset({"yes", "y", "true", "1", "x", "oui", "o", "vrai", "✓", "✔", "done"})
+FALSY = frozenset({"no", "n", "false", "0", "non", "faux", "-", ""})
+
+_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+_ORDER_FORMATS = {
+    "DMY": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%y"),
+    "MDY": ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y"),
+    "YMD": ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d"),
+}
+# Thin spaces and no-break spaces are how French sheets group thousands.
+_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f\u2009']|[^\d,.\-+%eE]")
+
+NS = "datetime64[ns]"
+
+
+def is_blank(values: pd.Series) -> pd.Series:
+    """True for empty cells: None, NaN, or text that is only whitespace."""
+    blank = values.isna()
+    text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False)
+    text = text.astype(bool)
+    if text.any():
+        blank = blank | (text & values.where(text).astype("string").str.strip().eq(""))
+    return blank.astype(bool)
+
+
+def to_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text (a whole float such as 1001.0 reads "1001"); blank -> <NA>."""
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        floats = values.map(lambda v: isinstance(v, float) and v.is_integer(), na_action="ignore")
+        floats = floats.fillna(False).astype(bool)
+        if floats.any():
+            values = values.copy()
+            values[floats] = values[floats].map(lambda v: str(int(v)))
+    out = values.astype("string").str.strip()
+    return out.mask(out.eq(""))
+
+
+def to_key(values: pd.Series) -> pd.Series:
+    """Contact keys compared the way a person would: trimmed and case-folded."""
+    return to_text(values).str.casefold()
+
+
+def parse_numbers(values: pd.Series, *, decimal: str) -> tuple[pd.Series, pd.Series]:
+    """Numbers from cells such as 1234.5, "1 234,56", "12 %" (0.12) or "99,90 EUR".
+
+    Returns (float64 series, mask of non-blank cells that are not numbers).
+    """
+    out = pd.to_numeric(values, errors="coerce").astype("float64")
+    is_text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False)
+    is_text = is_text.astype(bool)
+    if is_text.any():
+        text = values[is_text].astype("string")
+        codes, uniques = pd.factorize(text)
+        parsed = _parse_number_texts(pd.Series(uniques, dtype="string"), decimal)
+        out[is_text] = parsed.to_numpy()[codes]
+    bools = values.map(lambda v: isinstance(v, bool), na_action="ignore").fillna(False)
+    out[bools.astype(bool)] = np.nan
+    bad = out.isna() & ~is_blank(values)
+    return out, bad
+
+
+def _parse_number_texts(text: pd.Series, decimal: str) -> pd.Series:
+    cleaned = text.str.strip()
+    percent = cleaned.str.endswith("%")
+    cleaned = cleaned.str.replace(_NUMBER_JUNK, "", regex=True).str.rstrip("%")
+    if decimal == ",":
+        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        cleaned = cleaned.str.replace(",", "", regex=False)
+    number = pd.to_numeric(cleaned.mask(cleaned.eq("")), errors="coerce").astype("float64")
+    return number.where(~percent.fillna(False).astype(bool), number / 100)
+
+
+def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Yes/no cells as booleans; numbers count as yes when > 0. Returns (flags, bad mask)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = to_text(values).str.casefold()
+    flags = text.isin(TRUTHY) | (numbers > 0)
+    known = text.isin(TRUTHY | FALSY) | numbers.notna() | text.isna()
+    return flags.fillna(False).astype(bool), ~known.fillna(False).astype(bool)
+
+
+def parse_dates(
+    values: pd.Series, *, order: str, timezone: str, epoch: dt.date
+) -> tuple[pd.Series, pd.Series]:
+    """Timestamps, naive in `timezone`, from date cells, Excel/Sheets serials or text.
+
+    Text is read as ISO 8601 first, then with the configured day/month order, and only the
+    leftovers one by one (an inferred format per column is both slow and wrong on mixed
+    columns). Returns (datetime64[ns] series, mask of non-blank cells that are not dates).
+    """
+    out = pd.Series(pd.NaT, index=values.index, dtype=NS)
+    if values.empty:
+        return out, pd.Series(False, index=values.index)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return _to_zone(pd.Series(values), timezone), pd.Series(False, index=values.index)
+
+    kind = _cell_kinds(values)
+    for name, part in values.groupby(kind, sort=False):
+        if name == "text":
+            parsed = _parse_date_texts(part.astype("string"), order, timezone)
+        elif name == "number":
+            days = pd.to_numeric(part, errors="coerce").astype("float64")
+            parsed = pd.Timestamp(epoch) + pd.to_timedelta(days, unit="D")
+            parsed = parsed.dt.round("s")
+        elif name == "aware":
+            parsed = _to_zone(pd.Series(pd.to_datetime(list(part), utc=True), index=part.index), timezone)
+        elif name == "moment":
+            parsed = pd.Series(pd.to_datetime(list(part)), index=part.index)
+        else:
+            continue
+        out[part.index] = parsed.astype(NS)
+    bad = out.isna() & ~is_blank(values)
+    return out, bad
+
+
+def _cell_kinds(values: pd.Series) -> pd.Series:
+    """The kind of every cell; one pass of type inference first, as most columns are uniform."""
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    uniform = {"string": "text", "floating": "number", "integer": "number", "date": "moment"}
+    if inferred in uniform:
+        return pd.Series(uniform[inferred], index=values.index).where(values.notna())
+    return values.map(_cell_kind, na_action="ignore")
+
+
+def _cell_kind(value: object) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, int | float | np.integer | np.floating):
+        return "number"
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return "aware" if value.tzinfo is not None else "moment"
+    if isinstance(value, dt.date):
+        return "moment"
+    return "other"
+
+
+def _to_zone(values: pd.Series, timezone: str) -> pd.Series:
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert(timezone).dt.tz_localize(None)
+    return values.astype(NS)
+
+
+def _parse_date_texts(text: pd.Series, order: str, timezone: str) -> pd.Series:
+    codes, uniques = pd.factorize(text.str.strip())
+    u = pd.Series(uniques, dtype="string")
+    parsed = pd.Series(pd.NaT, index=u.index, dtype=NS)
+
+    zoned = u.str.contains(_TZ_SUFFIX, regex=True).fillna(False).astype(bool)
+    if zoned.any():
+        aware = pd.to_datetime(u[zoned], format="ISO8601", errors="coerce", utc=True)
+        parsed[zoned] = aware.dt.tz_convert(timezone).dt.tz_localize(None).astype(NS)
+    naive = ~zoned
+    if naive.any():
+        iso = pd.to_datetime(u[naive], format="ISO8601", errors="coerce")
+        parsed[naive] = iso.astype(NS)
+
+    left = parsed.isna()
+    if left.any():
+        # 15.03.2024 and 15-03-2024 read like 15/03/2024
+        slashed = u[left].str.replace(r"[.\-]", "/", regex=True)
+        for fmt in _ORDER_FORMATS[order]:
+            todo = parsed.isna() & left
+            if not todo.any():
+                break
+            got = pd.to_datetime(slashed[todo[left]], format=fmt, errors="coerce")
+            parsed[todo] = got.astype(NS)
+
+    for i in parsed.index[parsed.isna()]:
+        parsed[i] = _parse_one(str(u[i]), order, timezone)
+    return pd.Series(parsed.to_numpy()[codes], index=text.index, dtype=NS)
+
+
+def _parse_one(text: str, order: str, timezone: str) -> pd.Timestamp | pd.NaT:
+    """Last resort for a text no bulk format read (e.g. "March 5, 2024")."""
+    if not text or not any(c.isalpha() for c in text) or text.isalpha():
+        return pd.NaT
+    try:
+        ts = pd.Timestamp(pd.to_datetime(text, dayfirst=order == "DMY", yearfirst=order == "YMD"))
+    except (ValueError, OverflowError, TypeError):
+        return pd.NaT
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(timezone).tz_localize(None)
+    return ts

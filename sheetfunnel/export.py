@@ -1,0 +1,168 @@
+"""Results to new files (.csv, .json, .xlsx) that sheetfunnel creates itself.
+
+An export never overwrites a file sheetfunnel did not write: a workbook it made carries a
+custom document property, a JSON export a "generator" key, a CSV export our exact header. The
+file is built beside its target and moved into place, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+
+from . import __version__
+from .engine import RESULT_COLUMNS, Results
+from .errors import InputError, SpreadsheetError
+
+GENERATOR = "sheetfunnel"
+FORMATS = (".csv", ".json", ".xlsx")
+
+
+def contacts_table(results: Results) -> pd.DataFrame:
+    """The per-contact results as exported: key fields first, dates as ISO dates."""
+    table = results.contacts
+    extra = [c for c in table.columns if c not in RESULT_COLUMNS and c not in _INTERNAL]
+    out = table[[c for c in RESULT_COLUMNS if c in table] + extra].copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d").astype(object).where(out[col].notna())
+    return out
+
+
+_INTERNAL = {"row", "rank", "kind", "direct", "prospect_since", "stage_override"}
+
+
+def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
+    """Write the results to `path` (format from its suffix) and return it."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(
+            f"{path}: cannot export to {suffix or 'a file without extension'}; "
+            f"use one of {', '.join(FORMATS)}",
+            file=str(path),
+        )
+    if path.exists() and not force and not _is_ours(path):
+        raise InputError(
+            f"{path} exists and was not written by sheetfunnel; choose another file name, or "
+            "pass --force to replace it",
+            file=str(path),
+        )
+    writer = {".csv": _write_csv, ".json": _write_json, ".xlsx": _write_xlsx}[suffix]
+    with _atomic(path) as tmp:
+        writer(results, tmp)
+    return path
+
+
+def to_json(results: Results) -> dict[str, Any]:
+    """Plain JSON-ready data: contacts, companies, summary, notices."""
+    contacts = contacts_table(results)
+    companies = results.companies
+    return {
+        "generator": GENERATOR,
+        "version": __version__,
+        "as_of": results.as_of.isoformat(),
+        "notices": [n.message for n in results.notices],
+        "summary": results.summary.to_dict(),
+        "contacts": json.loads(contacts.to_json(orient="records", force_ascii=False)),
+        "companies": json.loads(companies.to_json(orient="records", force_ascii=False)),
+    }
+
+
+def _write_csv(results: Results, path: Path) -> None:
+    contacts_table(results).to_csv(path, index=False, encoding="utf-8")
+
+
+def _write_json(results: Results, path: Path) -> None:
+    path.write_text(json.dumps(to_json(results), indent=2, ensure_ascii=False), "utf-8")
+
+
+def _write_xlsx(results: Results, path: Path) -> None:
+    contacts = contacts_table(results)
+    summary = results.summary
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "nan_inf_to_errors": True})
+    book.set_custom_property(GENERATOR, __version__)
+    bold = book.add_format({"bold": True})
+    percent = book.add_format({"num_format": "0.0%"})
+    _frame_sheet(book, "Contacts", contacts, bold)
+    _frame_sheet(book, "Companies", results.companies, bold)
+    sheet = book.add_worksheet("Summary")
+    sheet.write_row(0, 0, ["as of", summary.as_of.strftime("%Y-%m-%d")], bold)
+    row = 2
+    row = _block(sheet, row, summary.stages, bold, percent, ["share"])
+    side = summary.lead_vs_prospect.reset_index(names="metric")
+    row = _block(sheet, row, side, bold, percent, [])
+    conv = pd.DataFrame({"metric": list(summary.conversion), "value": list(summary.conversion.values())})
+    row = _block(sheet, row, conv, bold, percent, [])
+    for field, table in summary.by_group.items():
+        row = _block(sheet, row, table.reset_index(), bold, percent, ["lead_to_prospect", "win_rate"])
+    sheet.write_row(row, 0, ["stale leads", summary.stale_leads], bold)
+    sheet.set_column(0, 0, 32)
+    book.close()
+
+
+def _frame_sheet(book: Any, name: str, frame: pd.DataFrame, bold: Any) -> None:
+    sheet = book.add_worksheet(name)
+    sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
+    for j, col in enumerate(frame.columns):
+        values = frame[col].astype(object).where(frame[col].notna(), None).tolist()
+        sheet.write_column(1, j, values)
+    sheet.freeze_panes(1, 0)
+    if len(frame.columns):
+        sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+
+
+def _block(sheet: Any, row: int, frame: pd.DataFrame, bold: Any, percent: Any, pct: list[str]) -> int:
+    sheet.write_row(row, 0, [str(c) for c in frame.columns], bold)
+    for i, record in enumerate(frame.itertuples(index=False), start=row + 1):
+        for j, value in enumerate(record):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                continue
+            fmt = percent if frame.columns[j] in pct else None
+            sheet.write(i, j, value.item() if hasattr(value, "item") else value, fmt)
+    return row + len(frame) + 2
+
+
+def _is_ours(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            with zipfile.ZipFile(path) as zf:
+                custom = zf.read("docProps/custom.xml").decode("utf-8", "replace")
+            return f'name="{GENERATOR}"' in custom
+        if suffix == ".json":
+            return json.loads(path.read_text("utf-8")).get("generator") == GENERATOR
+        if suffix == ".csv":
+            with path.open(encoding="utf-8") as fh:
+                header = fh.readline().strip()
+            return header.startswith(",".join(RESULT_COLUMNS[:3]))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, AttributeError):
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A temp path beside `path`, moved onto it only if the block succeeds."""
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    except OSError as ex:
+        raise SpreadsheetError(f"{path}: cannot write in {path.parent}: {ex.strerror}") from ex
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as ex:
+        raise SpreadsheetError(f"{path}: cannot write the export: {ex.strerror or ex}") from ex
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,397 @@
+"""From raw cells to typed frames: one row per contact, one row per activity.
+
+What a real sheet holds and how it is handled: blank rows are skipped; a configured header
+that is missing stops the run (with a "did you mean"); duplicate contacts are merged (first
+non-empty value wins) and reported; activity rows for unknown contacts, activity types with no
+points and future-dated activities are counted, reported and left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .backends.base import EPOCH_1900
+from .cells import parse_dates, parse_flags, parse_numbers, to_key, to_text
+from .config import Config
+from .errors import InputError
+
+#: Text fields kept as text; everything else a rule compares by range is read as a number.
+DATE_FIELDS = ("created",)
+EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something in the data the user should know about; the run went on."""
+
+    kind: str
+    count: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Typed inputs of the scoring.
+
+    contacts: one row per contact (index 0..n-1): `key`, every mapped field (text, numbers for
+    range-rule fields, `created` as a timestamp), `row` (first sheet row).
+    row_contact: sheet row (the raw frame's index) -> contact index, for every contact row.
+    activities: `contact` (int), `type` (categorical of activity type ids), `date`
+    (timestamp, NaT for counter columns without a date), `count` (float weight).
+    """
+
+    contacts: pd.DataFrame
+    row_contact: pd.Series
+    activities: pd.DataFrame
+    notices: tuple[Notice, ...]
+
+
+def resolve_headers(
+    columns: pd.Index, wanted: Mapping[str, str], *, tab: str, source: str = ""
+) -> dict[str, str]:
+    """Field -> actual column label; headers match ignoring case and surrounding spaces.
+
+    Raises one InputError naming every missing header, each with a "did you mean" hint.
+    """
+    folded = {str(c).strip().casefold(): c for c in columns}
+    found: dict[str, str] = {}
+    missing = []
+    for field, header in wanted.items():
+        actual = folded.get(header.strip().casefold())
+        if actual is None:
+            hint = difflib.get_close_matches(header, [str(c) for c in columns], n=1, cutoff=0.6)
+            missing.append(
+                f"{header!r} ({field})" + (f": did you mean {hint[0]!r}?" if hint else "")
+            )
+        else:
+            found[field] = actual
+    if missing:
+        where = f"{source}, tab {tab!r}" if source else f"tab {tab!r}"
+        have = ", ".join(repr(str(c)) for c in columns[:30])
+        raise InputError(
+            f"{where}: column{'s' if len(missing) > 1 else ''} not found: "
+            + "; ".join(missing)
+            + f". The header row has: {have}. Fix the header or the [columns] section of the "
+            "config.",
+            file=source or None,
+            sheet=tab,
+        )
+    return found
+
+
+def prepare(
+    config: Config,
+    contacts: pd.DataFrame,
+    activities: pd.DataFrame | None = None,
+    *,
+    as_of: pd.Timestamp,
+    lookups: Mapping[str, pd.DataFrame] | None = None,
+    serial_epoch: dt.date = EPOCH_1900,
+    source: str = "",
+) -> Prepared:
+    """Type and clean the raw tables; see `Prepared` for what comes out."""
+    notices: list[Notice] = []
+    raw = _join_lookups(config, contacts, lookups or {}, source)
+    cset = _prepare_contacts(config, raw, serial_epoch, source, notices)
+    contact_frame, row_contact = cset
+    acts = [_log_activities(config, activities, contact_frame, serial_epoch, source, notices)]
+    acts += _column_activities(config, raw, row_contact, serial_epoch, source, notices)
+    frames = [a for a in acts if a is not None and len(a)]
+    if frames:
+        log = pd.concat(frames, ignore_index=True)
+    else:
+        log = pd.DataFrame(
+            {"contact": np.array([], dtype="int64"), "type": [], "date": [], "count": []}
+        )
+    log["date"] = log["date"].astype("datetime64[ns]")
+    log["type"] = pd.Categorical(log["type"], categories=list(config.activity_types))
+    log["count"] = log["count"].astype("float64")
+    future = log["date"] > _end_of_day(as_of)
+    if future.any():
+        notices.append(
+            Notice(
+                "future_activities",
+                int(future.sum()),
+                f"{int(future.sum())} activities dated after the as-of date "
+                f"{as_of:%Y-%m-%d} were ignored",
+            )
+        )
+        log = log[~future].reset_index(drop=True)
+    return Prepared(contact_frame, row_contact, log, tuple(notices))
+
+
+def _end_of_day(as_of: pd.Timestamp) -> pd.Timestamp:
+    if as_of == as_of.normalize():
+        return as_of + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return as_of
+
+
+def _join_lookups(
+    config: Config, contacts: pd.DataFrame, lookups: Mapping[str, pd.DataFrame], source: str
+) -> pd.DataFrame:
+    out = contacts
+    for lk in config.source.lookups:
+        if lk.tab not in lookups:
+            raise InputError(
+                f"lookup tab {lk.tab!r} was not read (tabs read: {', '.join(lookups) or 'none'})",
+                file=source or None,
+                sheet=lk.tab,
+            )
+        table = lookups[lk.tab]
+        match = resolve_headers(out.columns, {"match": lk.match}, tab="contacts", source=source)
+        key = resolve_headers(table.columns, {"key": lk.key}, tab=lk.tab, source=source)
+        table = table.assign(_lk=to_key(table[key["key"]]))
+        table = table.dropna(subset=["_lk"]).drop_duplicates("_lk")
+        extra = [c for c in table.columns if c not in out.columns and c != "_lk"]
+        index = pd.Index(table["_lk"])
+        pos = index.get_indexer(to_key(out[match["match"]]))
+        joined = table[extra].to_numpy(dtype=object)
+        values = np.full((len(out), len(extra)), None, dtype=object)
+        hit = pos >= 0
+        values[hit] = joined[pos[hit]]
+        out = out.assign(**{c: values[:, i] for i, c in enumerate(extra)})
+    return out
+
+
+def _numeric_fields(config: Config) -> set[str]:
+    fields = {r.field for r in config.fit.rules if r.kind() == "range"}
+    return fields | ({"company_size"} if config.columns.company_size else set())
+
+
+def _prepare_contacts(
+    config: Config, raw: pd.DataFrame, epoch: dt.date, source: str, notices: list[Notice]
+) -> tuple[pd.DataFrame, pd.Series]:
+    tab = config.source.contacts_tab
+    cols = resolve_headers(raw.columns, config.columns.mapped(), tab=tab, source=source)
+    blank_row = raw.isna().all(axis=1) if len(raw.columns) else pd.Series(True, index=raw.index)
+    raw = raw[~blank_row]
+
+    if "key" in cols:
+        key = to_text(raw[cols["key"]])
+        emails = key.str.contains("@", regex=False).fillna(False).astype(bool)
+        key = key.where(~emails, key.str.lower())
+    else:  # no key column: every row is a contact of its own
+        key = pd.Series("row " + raw.index.astype(str), index=raw.index, dtype="string")
+    nokey = key.isna()
+    if nokey.any():
+        rows = ", ".join(str(r) for r in raw.index[nokey][:EXAMPLES])
+        notices.append(
+            Notice(
+                "no_key",
+                int(nokey.sum()),
+                f"{int(nokey.sum())} rows without a {config.columns.key!r} were skipped "
+                f"(rows {rows}{'...' if nokey.sum() > EXAMPLES else ''})",
+            )
+        )
+    raw, key = raw[~nokey], key[~nokey]
+
+    typed: dict[str, pd.Series] = {"key": key}
+    numeric = _numeric_fields(config)
+    for field, column in cols.items():
+        if field == "key":
+            continue
+        values = raw[column]
+        if field in DATE_FIELDS:
+            typed[field] = _dates(config, values, epoch, source, tab, column, notices)
+        elif field in numeric:
+            number, bad = parse_numbers(values, decimal=config.source.decimal)
+            if bad.any():
+                notices.append(_bad_notice("bad_numbers", bad, values, column, "numbers"))
+            typed[field] = number
+        else:
+            typed[field] = to_text(values)
+    typed["row"] = pd.Series(raw.index, index=raw.index)
+    frame = pd.DataFrame(typed)
+
+    codes, uniques = pd.factorize(frame["key"].str.casefold())
+    frame["_contact"] = codes
+    dups = len(frame) - len(uniques)
+    if dups:
+        repeated = frame.loc[frame["_contact"].duplicated(), "key"].unique()[:EXAMPLES]
+        repeated = [str(r) for r in repeated]
+        notices.append(
+            Notice(
+                "duplicate_contacts",
+                dups,
+                f"{dups} duplicate contact rows were merged into the first row with the same "
+                f"{config.columns.key!r} (e.g. {', '.join(repeated)})",
+            )
+        )
+    merged = frame.groupby("_contact", sort=True).first()
+    merged.index.name = None
+    row_contact = pd.Series(codes, index=raw.index, name="contact")
+    return merged.reset_index(drop=True), row_contact
+
+
+def _dates(
+    config: Config,
+    values: pd.Series,
+    epoch: dt.date,
+    source: str,
+    tab: str,
+    column: str,
+    notices: list[Notice],
+) -> pd.Series:
+    dates, bad = parse_dates(
+        values, order=config.source.date_order, timezone=config.source.timezone, epoch=epoch
+    )
+    if bad.any():
+        examples = "; ".join(f"row {r}: {values[r]!r}" for r in values.index[bad][:EXAMPLES])
+        text = (
+            f"{int(bad.sum())} cells of column {column!r} (tab {tab!r}) are not dates "
+            f"({examples}). Dates are read as ISO (2024-03-15) or "
+            f"{_order_example(config.source.date_order)} per source.date_order"
+        )
+        if config.source.on_bad_date == "error":
+            raise InputError(
+                text + "; fix the cells, or set source.on_bad_date = \"warn\" to skip them.",
+                file=source or None,
+                sheet=tab,
+                column=column,
+                row=int(values.index[bad][0]),
+            )
+        notices.append(Notice("bad_dates", int(bad.sum()), text + "; they were left empty"))
+    return dates
+
+
+def _order_example(order: str) -> str:
+    return {"DMY": "15/03/2024", "MDY": "03/15/2024", "YMD": "2024/03/15"}[order]
+
+
+def _bad_notice(kind: str, bad: pd.Series, values: pd.Series, column: str, what: str) -> Notice:
+    examples = ", ".join(repr(values[r]) for r in values.index[bad][:EXAMPLES])
+    return Notice(
+        kind,
+        int(bad.sum()),
+        f"{int(bad.sum())} cells of column {column!r} are not {what} (e.g. {examples}); "
+        "they count as missing",
+    )
+
+
+def type_lookup(config: Config) -> dict[str, str]:
+    """Case-folded text seen in an activity log -> activity type id."""
+    lookup: dict[str, str] = {}
+    for type_id, at in config.activity_types.items():
+        for text in (type_id, type_id.replace("_", " "), at.label or "", *at.labels):
+            if text:
+                lookup.setdefault(text.strip().casefold(), type_id)
+    return lookup
+
+
+def _log_activities(
+    config: Config,
+    activities: pd.DataFrame | None,
+    contacts: pd.DataFrame,
+    epoch: dt.date,
+    source: str,
+    notices: list[Notice],
+) -> pd.DataFrame | None:
+    if activities is None:
+        return None
+    tab = config.source.activities_tab or "activities"
+    log_cfg = config.activities
+    wanted = {"contact": log_cfg.contact, "type": log_cfg.type, "date": log_cfg.date}
+    if log_cfg.value:
+        wanted["value"] = log_cfg.value
+    cols = resolve_headers(activities.columns, wanted, tab=tab, source=source)
+    subset = activities[list(cols.values())]
+    activities = activities[~subset.isna().all(axis=1)]
+
+    keys = to_key(activities[cols["contact"]])
+    contact = pd.Index(contacts["key"].str.casefold()).get_indexer(keys)
+    unknown = contact < 0
+    if unknown.any():
+        examples = pd.unique(keys[unknown].dropna())[:EXAMPLES]
+        notices.append(
+            Notice(
+                "unknown_contacts",
+                int(unknown.sum()),
+                f"{int(unknown.sum())} activity rows name a contact that is not in the contacts "
+                f"tab and were left out (e.g. {', '.join(map(str, examples)) or 'blank'})",
+            )
+        )
+
+    text = to_text(activities[cols["type"]]).str.casefold()
+    codes, uniques = pd.factorize(text)
+    lookup = type_lookup(config)
+    mapped = np.array([lookup.get(u) for u in uniques] + [None], dtype=object)
+    type_id = mapped[codes]  # code -1 (blank) picks the trailing None
+    untyped = pd.isna(type_id)
+    if untyped.any():
+        labels = pd.unique(text[untyped & ~unknown].dropna())[:5]
+        count = int((untyped & ~unknown).sum())
+        if count:
+            notices.append(
+                Notice(
+                    "unknown_activity_types",
+                    count,
+                    f"{count} activity rows have a type with no points in [activity_types] and "
+                    f"were left out (e.g. {', '.join(map(repr, labels)) or 'blank'})",
+                )
+            )
+    keep = ~unknown & ~untyped
+    dates = _dates(
+        config, activities[cols["date"]][keep], epoch, source, tab, cols["date"], notices
+    )
+    weight = np.ones(int(keep.sum()))
+    return pd.DataFrame(
+        {
+            "contact": contact[keep],
+            "type": type_id[keep],
+            "date": dates.to_numpy(),
+            "count": weight,
+        }
+    )
+
+
+def _column_activities(
+    config: Config,
+    raw: pd.DataFrame,
+    row_contact: pd.Series,
+    epoch: dt.date,
+    source: str,
+    notices: list[Notice],
+) -> list[pd.DataFrame]:
+    out = []
+    tab = config.source.contacts_tab
+    # a duplicated contact counts its first row only, like every other merged field
+    first = row_contact[~row_contact.duplicated()]
+    rows = raw.loc[first.index]
+    row_contact = first
+    for col in config.activity_columns:
+        wanted = {"count": col.header} | ({"date": col.date_header} if col.date_header else {})
+        cols = resolve_headers(raw.columns, wanted, tab=tab, source=source)
+        values = rows[cols["count"]]
+        if col.kind == "flag":
+            flags, bad = parse_flags(values)
+            count = flags.astype("float64")
+        else:
+            count, bad = parse_numbers(values, decimal=config.source.decimal)
+            count = count.fillna(0).clip(lower=0)
+        if bad.any():
+            notices.append(_bad_notice("bad_counts", bad, values, cols["count"], col.kind + "s"))
+        if "date" in cols:
+            dates = _dates(config, rows[cols["date"]], epoch, source, tab, cols["date"], notices)
+        else:
+            dates = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
+        has = count > 0
+        out.append(
+            pd.DataFrame(
+                {
+                    "contact": row_contact[has].to_numpy(),
+                    "type": col.type,
+                    "date": dates[has].to_numpy(),
+                    "count": count[has].to_numpy(),
+                }
+            )
+        )
+    return out

@@ -1,0 +1,273 @@
+"""Fit (profile) and engagement (behaviour, decayed) scores, and the reasons behind them.
+
+Everything is computed on whole columns: fit rules are masks, engagement is one bincount per
+(contact, activity type) pair. Only the few reasons each contact shows are turned into text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, FitRule
+
+DAY = np.timedelta64(1, "D")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-contact scores (index = contact index) and the per-type activity matrices.
+
+    `points`, `counts`: contacts x activity types (capped points after decay; occurrences).
+    `first_seen`, `last_seen`: contacts x types, the first and last date each type happened
+    (NaT if never, or only in counter columns without a date).
+    """
+
+    table: pd.DataFrame
+    types: tuple[str, ...]
+    points: np.ndarray
+    counts: np.ndarray
+    first_seen: np.ndarray
+    last_seen: np.ndarray
+
+
+def round_half_up(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Scores are shown as whole numbers; thresholds compare against what the sheet shows."""
+    return np.floor(np.asarray(values, dtype="float64") + 0.5)
+
+
+def score(
+    config: Config, contacts: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp
+) -> Scores:
+    """Fit, engagement and total per contact, with the top reasons as text ("why")."""
+    n = len(contacts)
+    fit_parts, fit_reasons = _fit(config, contacts)
+    fit = _cap_groups(config, fit_parts, [r.group for r in config.fit.rules])
+    fit = fit.sum(axis=1) if fit.size else np.zeros(n)
+    bonus = _completeness(config, contacts)
+    fit = fit + bonus
+    if config.fit.max is not None:
+        fit = np.minimum(fit, config.fit.max)
+
+    types = tuple(config.activity_types)
+    points, counts, first_seen, last_seen = _engagement(config, activities, n, as_of)
+    first, last = _span(first_seen), _span(last_seen, last=True)
+    engagement = points.sum(axis=1) if len(types) else np.zeros(n)
+    if config.scoring.max_engagement is not None:
+        engagement = np.minimum(engagement, config.scoring.max_engagement)
+
+    fit_r, eng_r = round_half_up(fit), round_half_up(engagement)
+    total = fit_r + eng_r
+    if config.scoring.max_total is not None:
+        total = np.minimum(total, config.scoring.max_total)
+
+    direct = np.array([config.activity_types[t].direct for t in types], dtype=bool)
+    table = pd.DataFrame(
+        {
+            "fit": fit_r,
+            "engagement": eng_r,
+            "score": total,
+            "first_activity": first,
+            "last_activity": last,
+            "direct": (counts[:, direct] > 0).any(axis=1) if direct.any() else np.zeros(n, bool),
+        },
+        index=contacts.index,
+    )
+    table["why"] = _why(config, contacts, fit_reasons, bonus, types, points, counts, last_seen, as_of)
+    return Scores(table, types, points, counts, first_seen, last_seen)
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def _rule_match(rule: FitRule, values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Mask of contacts the rule applies to, and the value shown in the reason."""
+    kind = rule.kind()
+    if kind == "equals":
+        wanted = {v.strip().casefold() for v in rule.equals or ()}
+        text = values.astype("string").str.casefold()
+        return text.isin(wanted).fillna(False).to_numpy(bool), values.astype("string")
+    if kind == "contains":
+        words = "|".join(re.escape(w.strip()) for w in rule.contains or ())
+        pattern = rf"(?i)\b({words})\b"
+        found = values.astype("string").str.extract(pattern, expand=False)
+        return found.notna().to_numpy(bool), found
+    if kind == "range":
+        lo = rule.min if rule.min is not None else -np.inf
+        hi = rule.max if rule.max is not None else np.inf
+        numbers = pd.to_numeric(values, errors="coerce")
+        mask = ((numbers >= lo) & (numbers < hi)).fillna(False).to_numpy(bool)
+        return mask, numbers.map("{:g}".format, na_action="ignore")
+    mask = values.isna().to_numpy(bool) == bool(rule.missing)
+    return mask, pd.Series(pd.NA, index=values.index, dtype="string")
+
+
+def _fit(config: Config, contacts: pd.DataFrame) -> tuple[np.ndarray, list[pd.DataFrame]]:
+    n = len(contacts)
+    parts = np.zeros((n, len(config.fit.rules)))
+    reasons = []
+    for j, rule in enumerate(config.fit.rules):
+        values = contacts[rule.field] if rule.field in contacts else pd.Series([pd.NA] * n)
+        mask, shown = _rule_match(rule, values.reset_index(drop=True))
+        parts[mask, j] = rule.points
+        if not mask.any() or rule.points == 0:
+            continue
+        field = rule.field.replace("_", " ")
+        if rule.label:
+            text = pd.Series(rule.label, index=np.flatnonzero(mask), dtype="string")
+        elif rule.kind() == "missing":
+            text = pd.Series(f"no {field}", index=np.flatnonzero(mask), dtype="string")
+        else:
+            text = field + " " + shown[mask].astype("string")
+            text.index = np.flatnonzero(mask)
+        reasons.append(
+            pd.DataFrame({"contact": np.flatnonzero(mask), "points": rule.points, "text": text})
+        )
+    return parts, reasons
+
+
+def _cap_groups(config: Config, parts: np.ndarray, groups: list[str | None]) -> np.ndarray:
+    """Clip the summed points of each group of columns to the group's cap."""
+    if not parts.size:
+        return parts
+    out = parts.copy()
+    for name, group in config.scoring.groups.items():
+        cols = [i for i, g in enumerate(groups) if g == name]
+        if not cols:
+            continue
+        total = out[:, cols].sum(axis=1)
+        scale = np.where(total > group.cap, group.cap / np.where(total == 0, 1, total), 1.0)
+        out[:, cols] *= scale[:, None]
+    return out
+
+
+def _completeness(config: Config, contacts: pd.DataFrame) -> np.ndarray:
+    fields = config.fit.completeness_fields
+    if not fields or not config.fit.completeness_bonus:
+        return np.zeros(len(contacts))
+    filled = np.column_stack([contacts[f].notna().to_numpy() for f in fields])
+    return config.fit.completeness_bonus * filled.mean(axis=1)
+
+
+# --------------------------------------------------------------------------- engagement
+
+
+def decay_factor(age_days: np.ndarray, half_life_days: float) -> np.ndarray:
+    """Weight of an activity `age_days` old: 1 today, 0.5 at one half-life, 0.25 at two."""
+    return np.power(0.5, np.clip(age_days, 0, None) / half_life_days)
+
+
+def _engagement(
+    config: Config, activities: pd.DataFrame, n: int, as_of: pd.Timestamp
+) -> tuple[np.ndarray, ...]:
+    types = list(config.activity_types.values())
+    k = len(types)
+    contact = activities["contact"].to_numpy(dtype="int64")
+    code = activities["type"].cat.codes.to_numpy(dtype="int64")
+    dates = activities["date"].to_numpy(dtype="datetime64[ns]")
+    count = activities["count"].to_numpy(dtype="float64")
+
+    base = np.array([t.points for t in types], dtype="float64")
+    decays = np.array([t.decay for t in types], dtype=bool)
+    age = (np.datetime64(as_of.to_datetime64(), "ns") - dates) / DAY
+    weight = np.where(
+        decays[code] & ~np.isnat(dates), decay_factor(age, config.scoring.half_life_days), 1.0
+    )
+    cell = contact * k + code
+    raw = np.bincount(cell, weights=base[code] * count * weight, minlength=n * k).reshape(n, k)
+    counts = np.bincount(cell, weights=count, minlength=n * k).reshape(n, k)
+
+    caps = np.array([t.cap if t.cap is not None else np.inf for t in types])
+    points = np.clip(raw, -caps, caps)
+    points = _cap_groups(config, points, [t.group for t in types])
+
+    first_seen = np.full(n * k, np.datetime64("NaT"), dtype="datetime64[ns]")
+    last_seen = first_seen.copy()
+    dated = ~np.isnat(dates)
+    if dated.any():
+        per_cell = pd.Series(dates[dated]).groupby(cell[dated]).agg(["min", "max"])
+        where = per_cell.index.to_numpy()
+        first_seen[where] = per_cell["min"].to_numpy()
+        last_seen[where] = per_cell["max"].to_numpy()
+    return points, counts, first_seen.reshape(n, k), last_seen.reshape(n, k)
+
+
+def _span(dates: np.ndarray, *, last: bool = False) -> np.ndarray:
+    """Earliest (or latest) date per row of a contacts x types date matrix, NaT if none."""
+    if not dates.shape[1]:
+        return np.full(dates.shape[0], np.datetime64("NaT"), dtype="datetime64[ns]")
+    frame = pd.DataFrame(dates)
+    return (frame.max(axis=1) if last else frame.min(axis=1)).to_numpy(dtype="datetime64[ns]")
+
+
+# --------------------------------------------------------------------------- why
+
+
+def _why(
+    config: Config,
+    contacts: pd.DataFrame,
+    fit_reasons: list[pd.DataFrame],
+    bonus: np.ndarray,
+    types: tuple[str, ...],
+    points: np.ndarray,
+    counts: np.ndarray,
+    last_seen: np.ndarray,
+    as_of: pd.Timestamp,
+) -> pd.Series:
+    """"+30 demo request 3d ago; +15 title VP; -10 unsubscribe 40d ago": the top reasons."""
+    n = len(contacts)
+    rows, cols = np.nonzero(np.abs(points) >= 0.5)
+    labels = np.array(
+        [config.activity_types[t].label or t.replace("_", " ") for t in types], dtype=object
+    )
+    activity = pd.DataFrame(
+        {"contact": rows, "points": points[rows, cols], "_type": cols, "text": pd.NA}
+    )
+    frames = [*fit_reasons, activity]
+    has_bonus = np.flatnonzero(np.abs(bonus) >= 0.5)
+    if len(has_bonus):
+        frames.append(
+            pd.DataFrame(
+                {"contact": has_bonus, "points": bonus[has_bonus], "text": "complete profile"}
+            )
+        )
+    reasons = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else None
+    if reasons is None or reasons.empty:
+        return pd.Series("", index=contacts.index, dtype="string")
+    reasons["points"] = round_half_up(reasons["points"])
+    reasons = reasons[reasons["points"] != 0]
+    reasons = reasons.assign(_abs=-reasons["points"].abs())
+    reasons = reasons.sort_values(["contact", "_abs"], kind="stable")
+    top = reasons[reasons.groupby("contact").cumcount() < config.scoring.reasons].copy()
+
+    is_act = top["_type"].notna() if "_type" in top else pd.Series(False, index=top.index)
+    if is_act.any():
+        act = top[is_act]
+        r = act["contact"].to_numpy(dtype="int64")
+        c = act["_type"].to_numpy(dtype="int64")
+        age = (np.datetime64(as_of.to_datetime64(), "ns") - last_seen[r, c]) / DAY
+        age = pd.Series(np.floor(np.clip(age, 0, None)), index=act.index).astype("Int64")
+        age_text = (age.astype("string") + "d ago").fillna("")
+        times = pd.Series(counts[r, c], index=act.index).round().astype("int64")
+        many = times > 1
+        label = pd.Series(labels[c], index=act.index, dtype="string")
+        label = label.where(~many, label + " x" + times.astype("string"))
+        joiner = pd.Series(" ", index=act.index, dtype="string").where(~many, ", last ")
+        age_text = (joiner + age_text).where(age_text != "", "")
+        top.loc[is_act, "text"] = label + age_text
+    sign = np.where(top["points"] > 0, "+", "")
+    top["text"] = sign + top["points"].astype("int64").astype("string") + " " + top["text"]
+
+    top["_rank"] = top.groupby("contact").cumcount()
+    wide = top.pivot(index="contact", columns="_rank", values="text")
+    why = wide[0]
+    for col in wide.columns[1:]:
+        nxt = wide[col]
+        why = why.where(nxt.isna(), why + "; " + nxt)
+    out = pd.Series("", index=range(n), dtype="string")
+    out[why.index] = why.astype("string")
+    out.index = contacts.index
+    return out
