@@ -121,7 +121,9 @@ def parse_dates(
             parsed = pd.Timestamp(epoch) + pd.to_timedelta(days, unit="D")
             parsed = parsed.dt.round("s")
         elif name == "aware":
-            parsed = _to_zone(pd.Series(pd.to_datetime(list(part), utc=True), index=part.index), timezone)
+            parsed = _to_zone(
+                pd.Series(pd.to_datetime(list(part), utc=True), index=part.index), timezone
+            )
         elif name == "moment":
             parsed = pd.Series(pd.to_datetime(list(part)), index=part.index)
         else:

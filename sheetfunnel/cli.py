@@ -84,9 +84,7 @@ AS_OF_OPTION = click.option(
 )
 
 
-def _score(
-    source: Path, config: Config, as_of: dt.date | None, config_name: str
-) -> engine.Results:
+def _score(source: Path, config: Config, as_of: dt.date | None, config_name: str) -> engine.Results:
     _, data, lookups = read_source(source, config)
     return engine.score(
         config,
@@ -173,9 +171,7 @@ def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, forc
     config = load_config(made.config)
     results = _score(made.workbook, config, made.as_of, str(made.config))
     _print_results(config, results, 20, stderr)
-    stderr.print(
-        f"Next: sheetfunnel score {made.workbook} --out results.xlsx", highlight=False
-    )
+    stderr.print(f"Next: sheetfunnel score {made.workbook} --out results.xlsx", highlight=False)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ problem is reported at once, each with its key path and what is allowed.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -551,7 +552,7 @@ def _semantic_problems(config: Config) -> list[ConfigProblem]:
             ConfigProblem(
                 "columns.key",
                 "an activity log (source.activities_tab) needs a contact key column to match "
-                "its rows; set columns.key, or set source.activities_tab = \"\"",
+                'its rows; set columns.key, or set source.activities_tab = ""',
             )
         )
     out = config.output.columns
@@ -594,7 +595,7 @@ def _overlapping_ranges(rules: Iterable[FitRule]) -> list[ConfigProblem]:
     problems = []
     for field, ranges in by_field.items():
         ranges.sort(key=lambda r: r[1])
-        for (i, _lo1, hi1), (j, lo2, _hi2) in zip(ranges, ranges[1:], strict=False):
+        for (i, _lo1, hi1), (j, lo2, _hi2) in itertools.pairwise(ranges):
             if lo2 < hi1:
                 problems.append(
                     ConfigProblem(

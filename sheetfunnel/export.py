@@ -101,10 +101,14 @@ def _write_xlsx(results: Results, path: Path) -> None:
     row = _block(sheet, row, summary.stages, bold, percent, ["share"])
     side = summary.lead_vs_prospect.reset_index(names="metric")
     row = _block(sheet, row, side, bold, percent, [])
-    conv = pd.DataFrame({"metric": list(summary.conversion), "value": list(summary.conversion.values())})
+    conv = pd.DataFrame(
+        {"metric": list(summary.conversion), "value": list(summary.conversion.values())}
+    )
     row = _block(sheet, row, conv, bold, percent, [])
-    for field, table in summary.by_group.items():
-        row = _block(sheet, row, table.reset_index(), bold, percent, ["lead_to_prospect", "win_rate"])
+    for table in summary.by_group.values():
+        row = _block(
+            sheet, row, table.reset_index(), bold, percent, ["lead_to_prospect", "win_rate"]
+        )
     sheet.write_row(row, 0, ["stale leads", summary.stale_leads], bold)
     sheet.set_column(0, 0, 32)
     book.close()
@@ -121,7 +125,9 @@ def _frame_sheet(book: Any, name: str, frame: pd.DataFrame, bold: Any) -> None:
         sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
 
 
-def _block(sheet: Any, row: int, frame: pd.DataFrame, bold: Any, percent: Any, pct: list[str]) -> int:
+def _block(
+    sheet: Any, row: int, frame: pd.DataFrame, bold: Any, percent: Any, pct: list[str]
+) -> int:
     sheet.write_row(row, 0, [str(c) for c in frame.columns], bold)
     for i, record in enumerate(frame.itertuples(index=False), start=row + 1):
         for j, value in enumerate(record):
@@ -161,7 +167,7 @@ def _atomic(path: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.replace(tmp, path)
+        tmp.replace(path)
     except OSError as ex:
         raise SpreadsheetError(f"{path}: cannot write the export: {ex.strerror or ex}") from ex
     finally:

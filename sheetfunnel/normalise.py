@@ -55,6 +55,13 @@ class Prepared:
     notices: tuple[Notice, ...]
 
 
+def plural(count: int, singular: str, plural: str | None = None, *, verb: str = "") -> str:
+    """ "1 row was", "2 rows were": notices read like sentences. `verb`: "is" or "was"."""
+    noun = singular if count == 1 else (plural or singular + "s")
+    verbs = {"is": ("is", "are"), "was": ("was", "were")}
+    return f"{count:,} {noun}" + (f" {verbs[verb][count != 1]}" if verb else "")
+
+
 def resolve_headers(
     columns: pd.Index, wanted: Mapping[str, str], *, tab: str, source: str = ""
 ) -> dict[str, str]:
@@ -121,8 +128,8 @@ def prepare(
             Notice(
                 "future_activities",
                 int(future.sum()),
-                f"{int(future.sum())} activities dated after the as-of date "
-                f"{as_of:%Y-%m-%d} were ignored",
+                f"{plural(int(future.sum()), 'activity', 'activities')} dated after the as-of date "
+                f"{as_of:%Y-%m-%d}: ignored",
             )
         )
         log = log[~future].reset_index(drop=True)
@@ -188,7 +195,7 @@ def _prepare_contacts(
             Notice(
                 "no_key",
                 int(nokey.sum()),
-                f"{int(nokey.sum())} rows without a {config.columns.key!r} were skipped "
+                f"{plural(int(nokey.sum()), 'row', verb='was')} skipped: no {config.columns.key!r} "
                 f"(rows {rows}{'...' if nokey.sum() > EXAMPLES else ''})",
             )
         )
@@ -222,8 +229,8 @@ def _prepare_contacts(
             Notice(
                 "duplicate_contacts",
                 dups,
-                f"{dups} duplicate contact rows were merged into the first row with the same "
-                f"{config.columns.key!r} (e.g. {', '.join(repeated)})",
+                f"{plural(dups, 'duplicate contact row', verb='was')} merged into the first "
+                f"row with the same {config.columns.key!r} (e.g. {', '.join(repeated)})",
             )
         )
     merged = frame.groupby("_contact", sort=True).first()
@@ -247,13 +254,14 @@ def _dates(
     if bad.any():
         examples = "; ".join(f"row {r}: {values[r]!r}" for r in values.index[bad][:EXAMPLES])
         text = (
-            f"{int(bad.sum())} cells of column {column!r} (tab {tab!r}) are not dates "
-            f"({examples}). Dates are read as ISO (2024-03-15) or "
+            f"column {column!r} (tab {tab!r}): "
+            f"{plural(int(bad.sum()), 'cell', verb='is')} not a date ({examples}). "
+            f"Dates are read as ISO (2024-03-15) or "
             f"{_order_example(config.source.date_order)} per source.date_order"
         )
         if config.source.on_bad_date == "error":
             raise InputError(
-                text + "; fix the cells, or set source.on_bad_date = \"warn\" to skip them.",
+                text + '; fix the cells, or set source.on_bad_date = "warn" to skip them.',
                 file=source or None,
                 sheet=tab,
                 column=column,
@@ -272,8 +280,9 @@ def _bad_notice(kind: str, bad: pd.Series, values: pd.Series, column: str, what:
     return Notice(
         kind,
         int(bad.sum()),
-        f"{int(bad.sum())} cells of column {column!r} are not {what} (e.g. {examples}); "
-        "they count as missing",
+        f"column {column!r}: {plural(int(bad.sum()), 'cell', verb='is')} not {what} "
+        f"(e.g. {examples}); "
+        "counted as missing",
     )
 
 
@@ -315,8 +324,8 @@ def _log_activities(
             Notice(
                 "unknown_contacts",
                 int(unknown.sum()),
-                f"{int(unknown.sum())} activity rows name a contact that is not in the contacts "
-                f"tab and were left out (e.g. {', '.join(map(str, examples)) or 'blank'})",
+                f"{plural(int(unknown.sum()), 'activity row')} naming a contact that is not in "
+                f"the contacts tab: left out (e.g. {', '.join(map(str, examples)) or 'blank'})",
             )
         )
 
@@ -334,8 +343,8 @@ def _log_activities(
                 Notice(
                     "unknown_activity_types",
                     count,
-                    f"{count} activity rows have a type with no points in [activity_types] and "
-                    f"were left out (e.g. {', '.join(map(repr, labels)) or 'blank'})",
+                    f"{plural(count, 'activity row')} with a type that has no points in "
+                    f"[activity_types]: left out (e.g. {', '.join(map(repr, labels)) or 'blank'})",
                 )
             )
     keep = ~unknown & ~untyped

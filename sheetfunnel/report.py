@@ -57,8 +57,13 @@ def summary_tables(summary: Summary) -> Iterator[Table]:
     side.add_column("leads", justify="right")
     side.add_column("prospects", justify="right")
     for metric, row in summary.lead_vs_prospect.iterrows():
-        fmt = _pct if "share" in str(metric) else (lambda v: _num(v, 0 if "contacts" == metric else 1))
-        side.add_row(str(metric), fmt(row["leads"]), fmt(row["prospects"]))
+        cells = []
+        for value in (row["leads"], row["prospects"]):
+            if "share" in str(metric):
+                cells.append(_pct(value))
+            else:
+                cells.append(_num(value, 0 if metric == "contacts" else 1))
+        side.add_row(str(metric), *cells)
     yield side
 
     conv = Table(title="Conversion", title_justify="left")
@@ -69,7 +74,10 @@ def summary_tables(summary: Summary) -> Iterator[Table]:
     conv.add_row("prospect -> customer (win rate)", _pct(c["prospect_to_customer"]))
     conv.add_row("customers / all contacts", _pct(c["customer_rate"]))
     conv.add_row("median days first touch -> prospect", _num(c["median_days_to_prospect"], 0))
-    conv.add_row(f"stale leads (no activity for {summary.stale_after_days:g} days)", f"{summary.stale_leads:,}")
+    conv.add_row(
+        f"stale leads (no activity for {summary.stale_after_days:g} days)",
+        f"{summary.stale_leads:,}",
+    )
     yield conv
 
     for field, frame in summary.by_group.items():

@@ -76,7 +76,9 @@ def score(
         },
         index=contacts.index,
     )
-    table["why"] = _why(config, contacts, fit_reasons, bonus, types, points, counts, last_seen, as_of)
+    table["why"] = _why(
+        config, contacts, fit_reasons, bonus, types, points, counts, last_seen, as_of
+    )
     return Scores(table, types, points, counts, first_seen, last_seen)
 
 
@@ -217,7 +219,7 @@ def _why(
     last_seen: np.ndarray,
     as_of: pd.Timestamp,
 ) -> pd.Series:
-    """"+30 demo request 3d ago; +15 title VP; -10 unsubscribe 40d ago": the top reasons."""
+    """ "+30 demo request 3d ago; +15 title VP; -10 unsubscribe 40d ago": the top reasons."""
     n = len(contacts)
     rows, cols = np.nonzero(np.abs(points) >= 0.5)
     labels = np.array(

@@ -18,13 +18,15 @@ from .scoring import DAY, Scores
 KINDS = ("lead", "prospect", "customer", "lost", "disqualified")
 
 
-def conditions_mask(
-    cond: Conditions, scores: Scores, as_of: pd.Timestamp
-) -> np.ndarray:
+def conditions_mask(cond: Conditions, scores: Scores, as_of: pd.Timestamp) -> np.ndarray:
     """Contacts meeting every condition given in `cond`."""
     table = scores.table
     mask = np.ones(len(table), dtype=bool)
-    for attr, column in (("min_fit", "fit"), ("min_engagement", "engagement"), ("min_score", "score")):
+    for attr, column in (
+        ("min_fit", "fit"),
+        ("min_engagement", "engagement"),
+        ("min_score", "score"),
+    ):
         threshold = getattr(cond, attr)
         if threshold is not None:
             mask &= table[column].to_numpy() >= threshold
@@ -71,7 +73,9 @@ def assign_stages(
         mapped = wanted.map(aliases).astype("string")
         unknown = wanted.notna() & mapped.isna()
         if unknown.any():
-            examples = ", ".join(repr(v) for v in contacts.loc[unknown, "stage_override"].unique()[:3])
+            examples = ", ".join(
+                repr(v) for v in contacts.loc[unknown, "stage_override"].unique()[:3]
+            )
             notices.append(
                 Notice(
                     "unknown_override",
