@@ -24,8 +24,9 @@ _ORDER_FORMATS = {
     "MDY": ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y"),
     "YMD": ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d"),
 }
-# Thin spaces and no-break spaces are how French sheets group thousands.
-_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f\u2009']|[^\d,.\-+%eE]")
+# Everything but digits, separators and signs goes: thousands grouped with (narrow) no-break
+# spaces in French sheets, currency symbols and codes ("99,90 EUR"), apostrophes (Swiss).
+_NUMBER_JUNK = re.compile(r"[^\d,.\-+%]")
 
 NS = "datetime64[ns]"
 

@@ -100,7 +100,7 @@ def _score(source: Path, config: Config, as_of: dt.date | None, config_name: str
 def _print_results(config: Config, results: engine.Results, top: int, stderr: Console) -> None:
     Console().print(report.full_report(config, results, top))
     for notice in results.notices:
-        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False)
+        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
 
 
 @cli.command()
@@ -128,7 +128,7 @@ def score(
     config, name = _config_for(source, config_path)
     stderr = Console(stderr=True)
     if not as_json:
-        stderr.print(f"Scoring {source} with {name}", highlight=False)
+        stderr.print(f"Scoring {source} with {name}", highlight=False, soft_wrap=True)
     results = _score(source, config, as_of.date() if as_of else None, name)
     if as_json:
         click.echo(json.dumps(export.to_json(results), indent=2, ensure_ascii=False))
@@ -136,7 +136,9 @@ def score(
         _print_results(config, results, top, stderr)
     if out is not None:
         export.write_results(results, out, force=force)
-        stderr.print(f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False)
+        stderr.print(
+            f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
+        )
 
 
 @cli.command("check-config")
@@ -167,11 +169,15 @@ def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, forc
         folder, seed=seed, contacts=contacts, end=as_of.date() if as_of else None, force=force
     )
     stderr = Console(stderr=True)
-    stderr.print(f"Created {made.workbook} and {made.config}", highlight=False)
+    stderr.print(f"Created {made.workbook} and {made.config}", highlight=False, soft_wrap=True)
     config = load_config(made.config)
     results = _score(made.workbook, config, made.as_of, str(made.config))
     _print_results(config, results, 20, stderr)
-    stderr.print(f"Next: sheetfunnel score {made.workbook} --out results.xlsx", highlight=False)
+    stderr.print(
+        f"Next: sheetfunnel score {made.workbook} --out results.xlsx",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ problem is reported at once, each with its key path and what is allowed.
 
 from __future__ import annotations
 
+import copy as copy_module
 import functools
 import itertools
 import re
@@ -232,8 +233,14 @@ class Conditions(Model):
         return all(getattr(self, f) in (None, ()) for f in Conditions.model_fields)
 
 
+def _check_colour(value: str | None) -> str | None:
+    if value is not None and not HEX_COLOUR.match(value):
+        raise ValueError(f"{value!r} is not a colour; write it as #RRGGBB, e.g. #E2EFDA")
+    return value
+
+
 class Stage(Conditions):
-    """One rung of the ladder (or an exit), with its colour and next action."""
+    """One rung of the ladder, with its colour and next action."""
 
     name: str = Field(min_length=1)
     kind: Literal["lead", "prospect", "customer"] = "lead"
@@ -245,6 +252,8 @@ class Stage(Conditions):
     #: Reached only through the override column (a stage set by hand, e.g. from a CRM export).
     manual: bool = False
 
+    _colours = field_validator("colour", "font_colour")(_check_colour)
+
 
 class Exit(Conditions):
     """A way out of the funnel: reached by its conditions or by hand."""
@@ -255,6 +264,8 @@ class Exit(Conditions):
     font_colour: str | None = None
     next_action: str = ""
     aliases: tuple[str, ...] = ()
+
+    _colours = field_validator("colour", "font_colour")(_check_colour)
 
 
 class Summary(Model):
@@ -318,9 +329,7 @@ class Config(Model):
     activity_columns: tuple[ActivityColumn, ...] = ()
     fit: Fit = Field(default_factory=_default("fit"))
     scoring: Scoring = Field(default_factory=_default("scoring"))
-    stages: Annotated[tuple[Stage, ...], Field(min_length=1)] = Field(
-        default_factory=_default("stages")
-    )
+    stages: tuple[Stage, ...] = Field(default_factory=_default("stages"))
     exits: tuple[Exit, ...] = Field(default_factory=_default("exits"))
     summary: Summary = Summary()
     output: Output = Output()
@@ -362,11 +371,37 @@ def config_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None)
     try:
         config = Config.model_validate(data)
     except ValidationError as ex:
-        raise ConfigError(_shape_problems(ex), file=file) from None
+        problems = _shape_problems(ex)
+        # Check the rest too, so that one run lists everything: drop the bad keys (their
+        # defaults apply) and look at what remains, if that much is valid.
+        lenient = _without(data, [tuple(e["loc"]) for e in ex.errors()])
+        try:
+            rest = Config.model_validate(lenient)
+        except ValidationError:
+            rest = None
+        if rest is not None:
+            problems += _semantic_problems(rest)
+        raise ConfigError(problems, file=file) from None
     problems = _semantic_problems(config)
     if problems:
         raise ConfigError(problems, file=file)
     return config
+
+
+def _without(data: Any, locs: list[tuple[int | str, ...]]) -> Any:
+    """A deep copy of `data` without the keys at `locs` (list items are kept)."""
+    copy = copy_module.deepcopy(data)
+    for loc in locs:
+        node, *path, last = (copy, *loc)
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            if isinstance(node, dict):
+                node.pop(last, None)
+    return copy
 
 
 def _key_path(loc: Iterable[int | str]) -> str:
@@ -415,6 +450,8 @@ def _shape_problems(ex: ValidationError) -> list[ConfigProblem]:
             model = _model_at(loc)
             allowed = ", ".join(model.model_fields) if model else ""
             msg = f"unknown key; allowed keys here: {allowed}" if allowed else "unknown key"
+        elif err["type"] == "value_error":  # our own validators' messages quote the value
+            msg = str(err["ctx"]["error"])
         else:
             msg = err["msg"]
             if "input" in err and err["type"] not in ("missing",):
@@ -493,6 +530,8 @@ def _semantic_problems(config: Config) -> list[ConfigProblem]:
                 )
             )
 
+    if not config.stages:
+        add(ConfigProblem("stages", "give at least one stage (the first is the floor)"))
     seen: dict[str, str] = {}
     for section, items in (("stages", config.stages), ("exits", config.exits)):
         for i, stage in enumerate(items):
@@ -520,15 +559,6 @@ def _semantic_problems(config: Config) -> list[ConfigProblem]:
                         "requires_any, requires_all, active_within_days) or set manual = true",
                     )
                 )
-            for attr in ("colour", "font_colour"):
-                value = getattr(stage, attr)
-                if value is not None and not HEX_COLOUR.match(value):
-                    add(
-                        ConfigProblem(
-                            f"{key}.{attr}",
-                            f"{value!r} is not a colour; write it as #RRGGBB, e.g. #E2EFDA",
-                        )
-                    )
             for attr in ("requires_any", "requires_all"):
                 for t in getattr(stage, attr):
                     if t not in types:

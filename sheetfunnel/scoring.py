@@ -236,9 +236,10 @@ def _why(
                 {"contact": has_bonus, "points": bonus[has_bonus], "text": "complete profile"}
             )
         )
-    reasons = pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else None
-    if reasons is None or reasons.empty:
+    frames = [f for f in frames if len(f)]
+    if not frames:
         return pd.Series("", index=contacts.index, dtype="string")
+    reasons = pd.concat(frames, ignore_index=True)
     reasons["points"] = round_half_up(reasons["points"])
     reasons = reasons[reasons["points"] != 0]
     reasons = reasons.assign(_abs=-reasons["points"].abs())

@@ -1,0 +1,1 @@
+"""pytest configuration shared by every test (helpers live in tests/helpers.py)."""

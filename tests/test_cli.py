@@ -1,0 +1,173 @@
+"""The command line: exact messages and exit codes, help for every command, real files."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from helpers import DATASETS, ROOT
+from python_calamine import CalamineWorkbook
+
+from sheetfunnel.cli import cli
+
+DEMO_DAY = "2026-06-30"
+
+
+def run(*args, **kw):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    result = run("demo", folder, "--as-of", DEMO_DAY)
+    assert result.exit_code == 0, result.output
+    return folder, result
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize(
+    "command", [(), *_commands(cli)], ids=lambda c: " ".join(c) or "sheetfunnel"
+)
+def test_every_command_has_help(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: " in result.output
+    summary = result.output.split("\n\n")[1].strip()
+    assert len(summary) > 20, f"{command} needs a docstring"
+
+
+def test_help_documents_the_exit_codes():
+    out = run("--help").output
+    for code in range(1, 8):
+        assert re.search(rf"^\s+{code}\s+\S", out, re.M), code
+
+
+def test_demo_creates_a_workbook_and_config_and_prints_the_funnel(demo):
+    folder, result = demo
+    assert (folder / "demo.xlsx").exists() and (folder / "sheetfunnel.toml").exists()
+    assert "Funnel as of 2026-06-30" in result.output
+    assert "Leads versus prospects" in result.output
+    book = CalamineWorkbook.from_path(str(folder / "demo.xlsx"))
+    assert book.sheet_names == ["Contacts", "Activities"]
+    # the demo refuses to overwrite itself
+    again = run("demo", folder)
+    assert again.exit_code == 4
+    assert again.output == (
+        f"Error: {folder / 'demo.xlsx'} already exists; pass --force to replace the demo files, "
+        "or choose another folder\n"
+    )
+
+
+def test_score_prints_json_and_exports(demo, tmp_path):
+    folder, _ = demo
+    result = run("score", folder / "demo.xlsx", "--as-of", DEMO_DAY, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["summary"]["contacts"] == len(data["contacts"]) == 500
+    assert sum(s["contacts"] for s in data["summary"]["stages"]) == 500
+    out = tmp_path / "results.csv"
+    result = run("score", folder / "demo.xlsx", "--as-of", DEMO_DAY, "--out", out)
+    assert result.exit_code == 0
+    assert f"Wrote 500 contacts to {out}" in result.output
+    assert out.read_text().splitlines()[0].startswith("key,name,company,title,source,owner,fit,")
+
+
+def test_a_missing_source_file(tmp_path):
+    result = run("score", tmp_path / "nope.xlsx")
+    assert result.exit_code == 4
+    assert result.output.endswith(
+        f"Error: workbook not found: {tmp_path / 'nope.xlsx'}; check the path in the config\n"
+    )
+
+
+def test_a_bad_config_lists_every_problem(tmp_path):
+    bad = tmp_path / "team.toml"
+    bad.write_text('[source]\ndate_order = "DD/MM"\n[[stages]]\nname = "Lead"\ncolour = "red"\n')
+    result = run("check-config", bad)
+    assert result.exit_code == 3
+    assert result.output == (
+        f"Error: 2 problems in {bad}:\n"
+        "  - source.date_order: Input should be 'DMY', 'MDY' or 'YMD' (got 'DD/MM')\n"
+        "  - stages[0].colour: 'red' is not a colour; write it as #RRGGBB, e.g. #E2EFDA\n"
+    )
+
+
+def test_check_config_accepts_the_examples():
+    result = run("check-config", ROOT / "config" / "examples" / "maven_crm.toml")
+    assert result.exit_code == 0
+    assert result.output.endswith("is valid: 3 stages, 1 exits, 0 activity types, 4 fit rules.\n")
+
+
+def test_a_missing_column(tmp_path):
+    (tmp_path / "contacts.csv").write_text("E-mail,Name\na@x.com,Ann\n")
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[source]\nactivities_tab = ""\n[columns]\nkey = "Email"\nname = "Name"\ncompany = ""\n'
+        'title = ""\ncompany_size = ""\nsector = ""\ncountry = ""\nsource = ""\nowner = ""\n'
+        'created = ""\nstage_override = ""\n[fit]\nrules = []\ncompleteness_fields = []\n'
+        "[summary]\ngroup_by = []\n"
+    )
+    result = run("score", tmp_path / "contacts.csv", "--config", config)
+    assert result.exit_code == 4
+    assert result.output.endswith(
+        f"Error: {tmp_path / 'contacts.csv'}, tab 'Contacts': column not found: 'Email' (key): "
+        "did you mean 'E-mail'?. The header row has: 'E-mail', 'Name'. Fix the header or the "
+        "[columns] section of the config.\n"
+    )
+
+
+def test_an_unreadable_date_column(tmp_path):
+    (tmp_path / "contacts.csv").write_text("Email\na@x.com\n")
+    (tmp_path / "Activities.csv").write_text("Email,Activity,Date\na@x.com,call,someday\n")
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[columns]\nname = ""\ncompany = ""\ntitle = ""\ncompany_size = ""\nsector = ""\n'
+        'country = ""\nsource = ""\nowner = ""\ncreated = ""\nstage_override = ""\n'
+        "[fit]\nrules = []\ncompleteness_fields = []\n[summary]\ngroup_by = []\n"
+    )
+    result = run("score", tmp_path / "contacts.csv", "--config", config)
+    assert result.exit_code == 4
+    assert result.output.endswith(
+        "Error: column 'Date' (tab 'Activities'): 1 cell is not a date (row 2: 'someday'). "
+        "Dates are read as ISO (2024-03-15) or 15/03/2024 per source.date_order; fix the cells, "
+        'or set source.on_bad_date = "warn" to skip them.\n'
+    )
+    verbose = run("-v", "score", tmp_path / "contacts.csv", "--config", config)
+    assert "Traceback (most recent call last)" in verbose.output
+    assert "Traceback" not in result.output
+
+
+def test_unsupported_files_say_what_to_do(tmp_path):
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0")
+    result = run("score", legacy)
+    assert result.exit_code == 5
+    assert result.output.endswith(
+        f"Error: {legacy}: .xls workbooks are not supported; open it in Excel or LibreOffice "
+        "and save it as .xlsx\n"
+    )
+
+
+def test_score_on_the_bank_data_set_exports_json(tmp_path):
+    out = tmp_path / "bank.json"
+    result = run(
+        "score",
+        DATASETS / "uci_bank_marketing" / "bank-additional-full.csv",
+        "--config",
+        ROOT / "config" / "examples" / "bank_marketing.toml",
+        "--as-of",
+        "2010-11-30",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["generator"] == "sheetfunnel"
+    assert data["summary"]["conversion"]["customer_rate"] == 0.1127

@@ -1,0 +1,79 @@
+"""Exports are new files sheetfunnel creates, read back by real readers, never a user's file."""
+
+import json
+
+import openpyxl
+import pytest
+import xlsxwriter
+from helpers import contact, raw
+from python_calamine import CalamineWorkbook
+
+from sheetfunnel import engine
+from sheetfunnel.config import Config
+from sheetfunnel.errors import InputError
+from sheetfunnel.export import write_results
+
+
+@pytest.fixture
+def results():
+    people = [
+        contact("a@x.com", Job_title="VP Sales", Stage_override="Customer"),
+        contact("b@x.com", Name='=HYPERLINK("x")'),
+    ]
+    acts = [{"Email": "a@x.com", "Activity": "call", "Date": "2024-06-01"}]
+    return engine.score(Config(), raw(people), raw(acts), as_of="2024-06-30")
+
+
+def test_xlsx_export_reads_back_with_calamine_and_openpyxl(results, tmp_path):
+    path = write_results(results, tmp_path / "out.xlsx")
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == ["Contacts", "Companies", "Summary"]
+    rows = book.get_sheet_by_name("Contacts").to_python()
+    header = rows[0]
+    assert header[:3] == ["key", "name", "company"]
+    by_key = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert by_key["a@x.com"]["stage"] == "Customer"
+    assert by_key["a@x.com"]["overridden"] is True
+    assert by_key["a@x.com"]["score"] == results.contacts.set_index("key").loc["a@x.com", "score"]
+    assert by_key["a@x.com"]["last_activity"] == "2024-06-01"
+    # text that looks like a formula stays text
+    sheet = openpyxl.load_workbook(path)["Contacts"]
+    cell = next(c for c in sheet["B"] if c.value and str(c.value).startswith("="))
+    assert cell.data_type == "s"
+
+
+def test_csv_and_json_exports(results, tmp_path):
+    csv = write_results(results, tmp_path / "out.csv")
+    assert csv.read_text().splitlines()[1].startswith("a@x.com,A,Acme,VP Sales,")
+    data = json.loads(write_results(results, tmp_path / "out.json").read_text())
+    assert [c["key"] for c in data["contacts"]] == ["a@x.com", "b@x.com"]
+    assert data["summary"]["stages"][4] == {
+        "stage": "Customer",
+        "kind": "customer",
+        "contacts": 1,
+        "share": 0.5,
+    }
+
+
+def test_an_export_never_replaces_a_file_it_did_not_write(results, tmp_path):
+    theirs = tmp_path / "pipeline.xlsx"
+    book = xlsxwriter.Workbook(str(theirs))
+    book.add_worksheet("Contacts").write(0, 0, "precious")
+    book.close()
+    before = theirs.read_bytes()
+    with pytest.raises(InputError, match="exists and was not written by sheetfunnel"):
+        write_results(results, theirs)
+    assert theirs.read_bytes() == before
+    # its own export is replaced without fuss, and --force replaces anything
+    ours = write_results(results, tmp_path / "ours.xlsx")
+    write_results(results, ours)
+    write_results(results, theirs, force=True)
+    assert theirs.read_bytes() != before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_unknown_export_format(results, tmp_path):
+    with pytest.raises(
+        InputError, match=r"cannot export to \.txt; use one of \.csv, \.json, \.xlsx"
+    ):
+        write_results(results, tmp_path / "out.txt")

@@ -1,0 +1,194 @@
+"""From raw cells to typed frames: what a messy real sheet gets."""
+
+import pandas as pd
+import pytest
+from helpers import contact, raw
+
+from sheetfunnel.config import Config, config_from_dict
+from sheetfunnel.errors import InputError
+from sheetfunnel.normalise import prepare
+
+AS_OF = pd.Timestamp("2024-06-30")
+
+
+def run(contacts, activities=None, config=None, **kw):
+    return prepare(
+        config or Config(),
+        raw(contacts),
+        raw(activities) if activities else None,
+        as_of=AS_OF,
+        **kw,
+    )
+
+
+def kinds(prepared):
+    return {n.kind: n.count for n in prepared.notices}
+
+
+def test_blank_rows_are_skipped_and_rows_map_back_to_contacts():
+    rows = [contact("a@x.com"), {k: None for k in contact("z")}, contact("b@x.com")]
+    p = run(rows)
+    assert list(p.contacts["key"]) == ["a@x.com", "b@x.com"]
+    assert p.row_contact.to_dict() == {2: 0, 4: 1}
+    assert p.notices == ()
+
+
+def test_emails_are_trimmed_and_lower_cased_and_duplicates_merged_and_reported():
+    rows = [
+        contact("ann@x.com", Company=None, Country="France"),
+        contact("  ANN@X.com ", Company="Acme SA", Country="Spain"),
+        contact("bob@x.com"),
+    ]
+    p = run(rows)
+    assert list(p.contacts["key"]) == ["ann@x.com", "bob@x.com"]
+    # first non-empty value wins, field by field
+    assert p.contacts.loc[0, "company"] == "Acme SA"
+    assert p.contacts.loc[0, "country"] == "France"
+    assert p.row_contact.to_dict() == {2: 0, 3: 0, 4: 1}
+    assert kinds(p) == {"duplicate_contacts": 1}
+    assert str(p.notices[0]) == (
+        "1 duplicate contact row was merged into the first row with the same 'Email' "
+        "(e.g. ann@x.com)"
+    )
+
+
+def test_ids_keep_their_spelling_but_match_case_insensitively():
+    config = config_from_dict({"columns": {"key": "Id"}, "activities": {"contact": "Id"}})
+    rows = [dict(contact("x"), Id="OPP-7"), dict(contact("y"), Id=1001.0)]
+    acts = [{"Id": "opp-7", "Activity": "call", "Date": "2024-06-01"}]
+    p = run(rows, acts, config)
+    assert list(p.contacts["key"]) == ["OPP-7", "1001"]
+    assert list(p.activities["contact"]) == [0]
+
+
+def test_rows_without_a_key_are_skipped_and_reported():
+    p = run([contact("a@x.com"), contact(None, Name="Ghost")])
+    assert kinds(p) == {"no_key": 1}
+    assert str(p.notices[0]) == "1 row was skipped: no 'Email' (rows 3)"
+
+
+def test_activities_for_unknown_contacts_and_unknown_types_are_counted_and_left_out():
+    acts = [
+        {"Email": "a@x.com", "Activity": "Demo request", "Date": "2024-06-01"},
+        {"Email": "nobody@x.com", "Activity": "call", "Date": "2024-06-01"},
+        {"Email": "nobody@x.com", "Activity": "call", "Date": "2024-06-02"},
+        {"Email": "a@x.com", "Activity": "Tweeted", "Date": "2024-06-01"},
+        {"Email": None, "Activity": None, "Date": None},
+    ]
+    p = run([contact("a@x.com")], acts)
+    assert list(p.activities["type"]) == ["demo_request"]
+    assert kinds(p) == {"unknown_contacts": 2, "unknown_activity_types": 1}
+    messages = [str(n) for n in p.notices]
+    assert messages[0] == (
+        "2 activity rows naming a contact that is not in the contacts tab: left out "
+        "(e.g. nobody@x.com)"
+    )
+    assert messages[1] == (
+        "1 activity row with a type that has no points in [activity_types]: left out "
+        "(e.g. 'tweeted')"
+    )
+
+
+def test_future_activities_are_ignored_with_a_warning():
+    acts = [
+        {"Email": "a@x.com", "Activity": "call", "Date": "2024-06-30 18:00"},
+        {"Email": "a@x.com", "Activity": "call", "Date": "2024-07-01"},
+    ]
+    p = run([contact("a@x.com")], acts)
+    assert len(p.activities) == 1
+    assert str(p.notices[0]) == "1 activity dated after the as-of date 2024-06-30: ignored"
+
+
+def test_a_missing_column_names_it_and_suggests_the_closest_header():
+    rows = [{("E-mail" if k == "Email" else k): v for k, v in contact("a@x.com").items()}]
+    rows[0]["Sectors"] = rows[0].pop("Sector")
+    with pytest.raises(InputError) as info:
+        run(rows, source="book.xlsx")
+    message = str(info.value)
+    assert message.startswith(
+        "book.xlsx, tab 'Contacts': columns not found: 'Email' (key): did you mean 'E-mail'?; "
+        "'Sector' (sector): did you mean 'Sectors'?. The header row has: 'E-mail', 'Name',"
+    )
+    assert info.value.sheet == "Contacts"
+
+
+def test_headers_match_ignoring_case_and_spaces():
+    rows = [{k.upper() + " ": v for k, v in contact("a@x.com").items()}]
+    assert len(run(rows).contacts) == 1
+
+
+def test_an_unreadable_date_stops_the_run_naming_the_cell():
+    acts = [
+        {"Email": "a@x.com", "Activity": "call", "Date": "2024-06-01"},
+        {"Email": "a@x.com", "Activity": "call", "Date": "soon"},
+    ]
+    with pytest.raises(InputError) as info:
+        run([contact("a@x.com")], acts)
+    assert str(info.value) == (
+        "column 'Date' (tab 'Activities'): 1 cell is not a date (row 3: 'soon'). Dates are read "
+        "as ISO (2024-03-15) or 15/03/2024 per source.date_order; fix the cells, or set "
+        'source.on_bad_date = "warn" to skip them.'
+    )
+    assert (info.value.column, info.value.row) == ("Date", 3)
+
+
+def test_unreadable_dates_can_be_warned_about_instead():
+    config = config_from_dict({"source": {"on_bad_date": "warn"}})
+    acts = [{"Email": "a@x.com", "Activity": "call", "Date": "soon"}]
+    p = run([contact("a@x.com")], acts, config)
+    assert kinds(p) == {"bad_dates": 1}
+    assert p.activities["date"].isna().all()
+
+
+def test_numbers_in_fit_fields_read_french_text_and_report_the_rest():
+    config = config_from_dict({"source": {"decimal": ","}})
+    rows = [
+        contact("a@x.com", Company_size="1\u202f200"),
+        contact("b@x.com", Company_size="51-200"),
+    ]
+    p = run(rows, config=config)
+    assert p.contacts.loc[0, "company_size"] == 1200
+    assert pd.isna(p.contacts.loc[1, "company_size"])
+    assert kinds(p) == {"bad_numbers": 1}
+
+
+def test_lookups_join_another_tab():
+    config = config_from_dict(
+        {
+            "source": {"lookups": [{"tab": "Companies", "match": "Company", "key": "Name"}]},
+            "columns": {"sector": "Industry"},
+        }
+    )
+    rows = [contact("a@x.com", Company="ACME "), contact("b@x.com", Company="Other")]
+    for row in rows:
+        row.pop("Sector")
+    companies = raw([{"Name": "acme", "Industry": "SaaS"}, {"Name": "acme", "Industry": "dup"}])
+    p = run(rows, config=config, lookups={"Companies": companies})
+    assert list(p.contacts["sector"].fillna("-")) == ["SaaS", "-"]
+
+
+def test_activity_columns_become_activities():
+    config = config_from_dict(
+        {
+            "source": {"activities_tab": ""},
+            "activity_columns": [
+                {"header": "Downloads", "type": "content_download"},
+                {
+                    "header": "Demo requested",
+                    "type": "demo_request",
+                    "kind": "flag",
+                    "date_header": "Demo date",
+                },
+            ],
+        }
+    )
+    rows = [
+        contact("a@x.com", Downloads=3, **{"Demo requested": "yes", "Demo date": "2024-06-20"}),
+        contact("b@x.com", Downloads="", **{"Demo requested": "no", "Demo date": None}),
+    ]
+    p = run(rows, config=config)
+    acts = p.activities.sort_values("type").reset_index(drop=True)
+    assert list(acts["type"].astype(str)) == ["content_download", "demo_request"]
+    assert list(acts["count"]) == [3.0, 1.0]
+    assert pd.isna(acts.loc[0, "date"])
+    assert acts.loc[1, "date"] == pd.Timestamp("2024-06-20")
