@@ -19,7 +19,7 @@ def test_score_accepts_typed_frames_from_pandas():
         {
             "Email": ["a@x.com", "b@x.com"],
             "Activity": ["meeting", "visit"],
-            "Date": pd.to_datetime(["2024-06-01 10:00", "2024-06-02"]),
+            "Date": pd.to_datetime(["2024-06-01 10:00", "2024-06-02 00:00"]),
         }
     )
     r = engine.score(Config(), contacts, activities, as_of="2024-06-30")
