@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -31,31 +32,57 @@ _NUMBER_JUNK = re.compile(r"[^\d,.\-+%]")
 NS = "datetime64[ns]"
 
 
+def unread(parsed: pd.Series, values: pd.Series) -> pd.Series:
+    """Cells that hold something yet did not parse (only the unparsed ones are inspected)."""
+    missing = parsed.isna().to_numpy()
+    bad = pd.Series(False, index=values.index)
+    if missing.any():
+        bad[missing] = ~is_blank(values[missing]).to_numpy()
+    return bad
+
+
 def is_blank(values: pd.Series) -> pd.Series:
     """True for empty cells: None, NaN, or text that is only whitespace."""
     blank = values.isna()
-    text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False)
-    text = text.astype(bool)
+    text = values.map(lambda v: isinstance(v, str), na_action="ignore")
+    text = text.astype(object).fillna(False).astype(bool)
     if text.any():
         blank = blank | (text & values.where(text).astype("string").str.strip().eq(""))
     return blank.astype(bool)
 
 
-def to_text(values: pd.Series) -> pd.Series:
-    """Cells as stripped text (a whole float such as 1001.0 reads "1001"); blank -> <NA>."""
-    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        floats = values.map(lambda v: isinstance(v, float) and v.is_integer(), na_action="ignore")
-        floats = floats.fillna(False).astype(bool)
-        if floats.any():
-            values = values.copy()
-            values[floats] = values[floats].map(lambda v: str(int(v)))
+def on_uniques(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply a per-cell transformation to the distinct values only, then spread the results.
+
+    Columns of a sheet repeat themselves (a million activity rows name a few thousand contacts
+    and a dozen types); working on the distinct values is what keeps a sync fast.
+    """
+    codes, uniques = pd.factorize(values)
+    done = fn(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+    return pd.Series(np.append(done, None)[codes], index=values.index)  # -1 picks None
+
+
+def _text(values: pd.Series) -> pd.Series:
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        whole = pd.Series(False, index=values.index)
+    else:
+        whole = values.map(lambda v: isinstance(v, float) and v.is_integer(), na_action="ignore")
+        whole = whole.astype(object).fillna(False).astype(bool)
+    if whole.any():
+        values = values.copy()
+        values[whole] = values[whole].map(lambda v: str(int(v)))
     out = values.astype("string").str.strip()
     return out.mask(out.eq(""))
 
 
+def to_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text (a whole float such as 1001.0 reads "1001"); blank -> <NA>."""
+    return on_uniques(values, _text).astype("string")
+
+
 def to_key(values: pd.Series) -> pd.Series:
     """Contact keys compared the way a person would: trimmed and case-folded."""
-    return to_text(values).str.casefold()
+    return on_uniques(values, lambda u: _text(u).str.casefold()).astype("string")
 
 
 def parse_numbers(values: pd.Series, *, decimal: str) -> tuple[pd.Series, pd.Series]:
@@ -71,10 +98,10 @@ def parse_numbers(values: pd.Series, *, decimal: str) -> tuple[pd.Series, pd.Ser
         codes, uniques = pd.factorize(text)
         parsed = _parse_number_texts(pd.Series(uniques, dtype="string"), decimal)
         out[is_text] = parsed.to_numpy()[codes]
-    bools = values.map(lambda v: isinstance(v, bool), na_action="ignore").fillna(False)
-    out[bools.astype(bool)] = np.nan
-    bad = out.isna() & ~is_blank(values)
-    return out, bad
+    if values.dtype == object:
+        bools = values.map(lambda v: isinstance(v, bool), na_action="ignore").fillna(False)
+        out[bools.astype(bool)] = np.nan
+    return out, unread(out, values)
 
 
 def _parse_number_texts(text: pd.Series, decimal: str) -> pd.Series:
@@ -130,14 +157,16 @@ def parse_dates(
         else:
             continue
         out[part.index] = parsed.astype(NS)
-    bad = out.isna() & ~is_blank(values)
-    return out, bad
+    return out, unread(out, values)
 
 
 def _cell_kinds(values: pd.Series) -> pd.Series:
     """The kind of every cell; one pass of type inference first, as most columns are uniform."""
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     uniform = {"string": "text", "floating": "number", "integer": "number", "date": "moment"}
+    if inferred == "datetime":
+        first = values[values.first_valid_index()]
+        uniform["datetime"] = "aware" if getattr(first, "tzinfo", None) else "moment"
     if inferred in uniform:
         return pd.Series(uniform[inferred], index=values.index).where(values.notna())
     return values.map(_cell_kind, na_action="ignore")

@@ -315,38 +315,41 @@ def _log_activities(
     subset = activities[list(cols.values())]
     activities = activities[~subset.isna().all(axis=1)]
 
-    keys = to_key(activities[cols["contact"]])
-    contact = pd.Index(contacts["key"].str.casefold()).get_indexer(keys)
+    # A million rows name a few thousand contacts and a dozen types: work on distinct values.
+    key_codes, key_cells = pd.factorize(activities[cols["contact"]])
+    keys = to_key(pd.Series(key_cells, dtype=object))
+    found = pd.Index(contacts["key"].str.casefold()).get_indexer(keys)
+    contact = np.append(found, -1)[key_codes]
     unknown = contact < 0
     if unknown.any():
-        examples = pd.unique(keys[unknown].dropna())[:EXAMPLES]
+        examples = list(keys[found < 0].dropna()[:EXAMPLES])
         notices.append(
             Notice(
                 "unknown_contacts",
                 int(unknown.sum()),
                 f"{plural(int(unknown.sum()), 'activity row')} naming a contact that is not in "
-                f"the contacts tab: left out (e.g. {', '.join(map(str, examples)) or 'blank'})",
+                f"the contacts tab: left out (e.g. {', '.join(examples) or 'blank'})",
             )
         )
 
-    text = to_text(activities[cols["type"]]).str.casefold()
-    codes, uniques = pd.factorize(text)
+    type_codes, type_cells = pd.factorize(activities[cols["type"]])
+    labels = to_text(pd.Series(type_cells, dtype=object)).str.casefold()
     lookup = type_lookup(config)
-    mapped = np.array([lookup.get(u) for u in uniques] + [None], dtype=object)
-    type_id = mapped[codes]  # code -1 (blank) picks the trailing None
+    mapped = np.array([lookup.get(t) if isinstance(t, str) else None for t in labels] + [None])
+    type_id = mapped[type_codes]  # code -1 (a blank cell) picks the trailing None
     untyped = pd.isna(type_id)
-    if untyped.any():
-        labels = pd.unique(text[untyped & ~unknown].dropna())[:5]
-        count = int((untyped & ~unknown).sum())
-        if count:
-            notices.append(
-                Notice(
-                    "unknown_activity_types",
-                    count,
-                    f"{plural(count, 'activity row')} with a type that has no points in "
-                    f"[activity_types]: left out (e.g. {', '.join(map(repr, labels)) or 'blank'})",
-                )
+    count = int((untyped & ~unknown).sum())
+    if count:
+        seen = np.unique(type_codes[untyped & ~unknown])
+        shown = [repr(labels[c]) if c >= 0 else "blank" for c in seen[:5]]
+        notices.append(
+            Notice(
+                "unknown_activity_types",
+                count,
+                f"{plural(count, 'activity row')} with a type that has no points in "
+                f"[activity_types]: left out (e.g. {', '.join(shown)})",
             )
+        )
     keep = ~unknown & ~untyped
     dates = _dates(
         config, activities[cols["date"]][keep], epoch, source, tab, cols["date"], notices

@@ -111,23 +111,30 @@ def _fit(config: Config, contacts: pd.DataFrame) -> tuple[np.ndarray, list[pd.Da
     n = len(contacts)
     parts = np.zeros((n, len(config.fit.rules)))
     reasons = []
+    distinct: dict[str, tuple[np.ndarray, pd.Series]] = {}
     for j, rule in enumerate(config.fit.rules):
-        values = contacts[rule.field] if rule.field in contacts else pd.Series([pd.NA] * n)
-        mask, shown = _rule_match(rule, values.reset_index(drop=True))
+        if rule.field not in distinct:
+            # a field holds few distinct values (titles, sectors): test those, then spread
+            values = contacts[rule.field] if rule.field in contacts else pd.Series([None] * n)
+            codes, uniques = pd.factorize(values)
+            codes = np.where(codes < 0, len(uniques), codes)  # the last slot is "empty"
+            distinct[rule.field] = (codes, pd.Series([*uniques, None], dtype=values.dtype))
+        codes, uniques = distinct[rule.field]
+        hit, shown = _rule_match(rule, uniques)
+        mask = hit[codes]
         parts[mask, j] = rule.points
         if not mask.any() or rule.points == 0:
             continue
-        field = rule.field.replace("_", " ")
+        rows = np.flatnonzero(mask)
         if rule.label:
-            text = pd.Series(rule.label, index=np.flatnonzero(mask), dtype="string")
+            text: object = rule.label
         elif rule.kind() == "missing":
-            text = pd.Series(f"no {field}", index=np.flatnonzero(mask), dtype="string")
+            text = f"no {rule.field.replace('_', ' ')}"
         else:
-            text = field + " " + shown[mask].astype("string")
-            text.index = np.flatnonzero(mask)
-        reasons.append(
-            pd.DataFrame({"contact": np.flatnonzero(mask), "points": rule.points, "text": text})
-        )
+            text = (
+                rule.field.replace("_", " ") + " " + shown.astype("string").to_numpy()[codes[rows]]
+            )
+        reasons.append(pd.DataFrame({"contact": rows, "points": rule.points, "text": text}))
     return parts, reasons
 
 
@@ -264,13 +271,13 @@ def _why(
     sign = np.where(top["points"] > 0, "+", "")
     top["text"] = sign + top["points"].astype("int64").astype("string") + " " + top["text"]
 
-    top["_rank"] = top.groupby("contact").cumcount()
-    wide = top.pivot(index="contact", columns="_rank", values="text")
-    why = wide[0]
-    for col in wide.columns[1:]:
-        nxt = wide[col]
-        why = why.where(nxt.isna(), why + "; " + nxt)
+    rank = top.groupby("contact").cumcount().to_numpy()
+    contact = top["contact"].to_numpy()
+    text = top["text"].astype("string")
     out = pd.Series("", index=range(n), dtype="string")
-    out[why.index] = why.astype("string")
+    for r in range(config.scoring.reasons):
+        at = rank == r
+        part = pd.Series(text.to_numpy()[at], index=contact[at], dtype="string")
+        out[part.index] = part if r == 0 else out[part.index] + "; " + part
     out.index = contacts.index
     return out
