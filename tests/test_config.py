@@ -4,11 +4,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from sheetfunnel.config import Config, config_from_dict, load_config
 from sheetfunnel.errors import ConfigError
-
-from helpers import ROOT
 
 CONFIGS = sorted((ROOT / "config").rglob("*.toml"))
 

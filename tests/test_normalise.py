@@ -26,7 +26,7 @@ def kinds(prepared):
 
 
 def test_blank_rows_are_skipped_and_rows_map_back_to_contacts():
-    rows = [contact("a@x.com"), {k: None for k in contact("z")}, contact("b@x.com")]
+    rows = [contact("a@x.com"), dict.fromkeys(contact("z")), contact("b@x.com")]
     p = run(rows)
     assert list(p.contacts["key"]) == ["a@x.com", "b@x.com"]
     assert p.row_contact.to_dict() == {2: 0, 4: 1}
