@@ -351,7 +351,7 @@ class Config(Model):
 def load_config(path: Path | str | None = None) -> Config:
     """Read and validate a TOML config; `None` gives the documented default config."""
     if path is None:
-        return config_from_dict(_defaults())
+        return config_from_dict({})
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -366,8 +366,33 @@ def load_config(path: Path | str | None = None) -> Config:
     return config_from_dict(data, file=path)
 
 
+#: Sections whose keys a user config overrides one by one; the others are replaced whole.
+SETTINGS = ("source", "columns", "activities", "fit", "scoring", "summary", "output")
+
+
+def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's config over the documented default: a setting left out keeps its default.
+
+    Settings sections merge key by key (`[scoring] half_life_days = 45` keeps the default
+    groups); collections (`activity_types`, `activity_columns`, `stages`, `exits`) given by
+    the user replace the default ones whole.
+    """
+    merged = dict(_defaults())
+    for section, value in data.items():
+        default = merged.get(section)
+        if section in SETTINGS and isinstance(value, dict) and isinstance(default, dict):
+            merged[section] = {**default, **value}
+        else:
+            merged[section] = value
+    return merged
+
+
 def config_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None) -> Config:
-    """Validate a config given as plain data (parsed TOML); raises ConfigError with all problems."""
+    """Validate a user config given as plain data (parsed TOML) over the default config.
+
+    Raises ConfigError listing every problem.
+    """
+    data = with_defaults(data)
     try:
         config = Config.model_validate(data)
     except ValidationError as ex:

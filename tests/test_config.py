@@ -149,3 +149,20 @@ def test_readme_examples_validate():
     assert blocks, "the README shows at least one config example"
     for block in blocks:
         config_from_dict(tomllib.loads(block.split("```")[0]))
+
+
+def test_settings_merge_key_by_key_and_collections_replace_whole():
+    config = config_from_dict(
+        {
+            "scoring": {"half_life_days": 45},
+            "activity_types": {"call": {"points": 5}},
+            "stages": [{"name": "Lead"}, {"name": "Hot", "requires_any": ["call"]}],
+            "exits": [],
+            "fit": {"rules": []},
+        }
+    )
+    assert config.scoring.half_life_days == 45
+    assert config.scoring.groups == Config().scoring.groups  # kept from the default
+    assert list(config.activity_types) == ["call"]  # replaced whole
+    assert [s.name for s in config.stages] == ["Lead", "Hot"]
+    assert config.fit.completeness_bonus == Config().fit.completeness_bonus

@@ -29,7 +29,12 @@ LADDER = {"stages": [{"name": "Lead"}], "exits": []}
 def only(types: dict, **scoring) -> Config:
     """A config scoring just these activity types (and no fit)."""
     return config_from_dict(
-        {"activity_types": types, "scoring": scoring, "fit": {"rules": []}, **LADDER}
+        {
+            "activity_types": types,
+            "scoring": scoring,
+            "fit": {"rules": [], "completeness_bonus": 0},
+            **LADDER,
+        }
     )
 
 
@@ -72,7 +77,7 @@ def test_a_group_cap_stops_one_noisy_behaviour():
                 "demo_request": {"points": 30},
             },
             "scoring": {"half_life_days": 10_000, "groups": {"email": {"cap": 12}}},
-            "fit": {"rules": []},
+            "fit": {"rules": [], "completeness_bonus": 0},
             **LADDER,
         }
     )
@@ -90,7 +95,10 @@ def test_caps_on_engagement_and_total():
         {
             "activity_types": {"call": {"points": 50}},
             "scoring": {"half_life_days": 10_000, "max_engagement": 60, "max_total": 70},
-            "fit": {"rules": [{"field": "sector", "equals": ["retail"], "points": 20}]},
+            "fit": {
+                "rules": [{"field": "sector", "equals": ["retail"], "points": 20}],
+                "completeness_bonus": 0,
+            },
             **LADDER,
         }
     )
@@ -114,7 +122,7 @@ def test_caps_on_engagement_and_total():
     ],
 )
 def test_fit_rules(rule, fields, points):
-    config = config_from_dict({"fit": {"rules": [dict(rule, points=7)]}})
+    config = config_from_dict({"fit": {"rules": [dict(rule, points=7)], "completeness_bonus": 0}})
     out = score([contact("a@x.com", **fields)], config=config)
     assert out.loc["a@x.com", "fit"] == points
 
@@ -152,7 +160,9 @@ def test_why_lists_the_top_reasons_with_points_and_age():
 
 
 def test_why_counts_repeats():
-    config = config_from_dict({"scoring": {"reasons": 1}, "fit": {"rules": []}})
+    config = config_from_dict(
+        {"scoring": {"reasons": 1}, "fit": {"rules": [], "completeness_bonus": 0}}
+    )
     acts = [act("a@x.com", "Email open", "2024-06-01"), act("a@x.com", "Email open", "2024-06-28")]
     assert (
         score([contact("a@x.com")], acts, config).loc["a@x.com", "why"]
