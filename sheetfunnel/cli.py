@@ -17,7 +17,9 @@ from . import __version__, engine, export, report
 from .config import Config, load_config
 from .demo import create_demo
 from .errors import EXIT_CODES, SheetfunnelError
-from .sources import read_source
+from .sources import open_backend, read_source
+from .sync import SyncReport
+from .sync import sync as run_sync
 
 EPILOG = "Exit codes:\n\n" + "\n\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 
@@ -178,6 +180,70 @@ def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, forc
         highlight=False,
         soft_wrap=True,
     )
+
+
+@cli.command()
+@click.argument("target")
+@CONFIG_OPTION
+@AS_OF_OPTION
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--force", is_flag=True, help="Ignore a stale Excel/LibreOffice lock file.")
+@click.option("--backup/--no-backup", default=None, help="Keep a backup copy of a workbook.")
+@click.option("--rebuild", is_flag=True, help="Re-score from scratch (after the rules changed).")
+def sync(
+    target: str,
+    config_path: Path | None,
+    as_of: dt.datetime | None,
+    dry_run: bool,
+    force: bool,
+    backup: bool | None,
+    rebuild: bool,
+) -> None:
+    """Score TARGET (.xlsx/.xlsm workbook, or Google Sheet URL or key) and write the results
+    into it: managed columns, stage colours, Summary and History tabs."""
+    path = Path(target)
+    config, _ = _config_for(path if path.suffix else None, config_path)
+    backend = open_backend(target, config, backup=backup, force=force)
+    report = run_sync(
+        backend,
+        config,
+        as_of=as_of.date() if as_of else None,
+        dry_run=dry_run,
+        rebuild=rebuild,
+        target=target,
+    )
+    _print_sync(report, Console(stderr=True))
+
+
+def _print_sync(report: SyncReport, console: Console) -> None:
+    people = len(report.results.contacts)
+    moves = len(report.changes)
+    what = (
+        f"{people:,} contacts, {moves:,} stage change{'s' if moves != 1 else ''} "
+        f"({report.promotions} forward, {report.demotions} back)"
+    )
+    for notice in report.notices:
+        console.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+    if report.dry_run:
+        console.print(f"Dry run on {report.target}: {what}; nothing was written.", soft_wrap=True)
+        for line in report.write.details:
+            console.print(f"  would write: {line}", highlight=False, soft_wrap=True)
+        for change in report.changes.head(20).itertuples():
+            console.print(
+                f"  {change.contact}: {change.from_stage or '(new)'} -> {change.to_stage} "
+                f"(score {change.score:g})",
+                highlight=False,
+                soft_wrap=True,
+            )
+        return
+    if not report.changed:
+        console.print(f"{report.target}: nothing changed ({what}).", soft_wrap=True)
+        return
+    console.print(f"Synced {report.target}: {what}.", highlight=False, soft_wrap=True)
+    for line in report.write.details:
+        console.print(f"  {line}", highlight=False, soft_wrap=True)
+    if report.write.backup:
+        console.print(f"  backup: {report.write.backup}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

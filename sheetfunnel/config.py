@@ -297,6 +297,16 @@ class OutputColumns(Model):
         return value
 
 
+class Google(Model):
+    """How to reach Google Sheets."""
+
+    #: A service-account key or OAuth client-secret JSON file; "" = SHEETFUNNEL_CREDENTIALS or
+    #: GOOGLE_APPLICATION_CREDENTIALS, else application-default credentials.
+    credentials: str = ""
+    #: Seconds before a request to Google is abandoned (then retried, a bounded number of times).
+    timeout: float = Field(60, gt=0)
+
+
 class Output(Model):
     """What a sync writes: managed columns and owned tabs."""
 
@@ -333,6 +343,7 @@ class Config(Model):
     exits: tuple[Exit, ...] = Field(default_factory=_default("exits"))
     summary: Summary = Summary()
     output: Output = Output()
+    google: Google = Google()
 
     def all_stages(self) -> tuple[Stage | Exit, ...]:
         """Ladder stages in order, then the exits."""
@@ -367,7 +378,7 @@ def load_config(path: Path | str | None = None) -> Config:
 
 
 #: Sections whose keys a user config overrides one by one; the others are replaced whole.
-SETTINGS = ("source", "columns", "activities", "fit", "scoring", "summary", "output")
+SETTINGS = ("source", "columns", "activities", "fit", "scoring", "summary", "output", "google")
 
 
 def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,10 +13,34 @@ from .config import Config
 from .errors import InputError, SpreadsheetError
 
 EXCEL = (".xlsx", ".xlsm")
+_SHEET_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
 
 
-def open_backend(target: str | Path, config: Config, **options: object) -> Backend:
-    """The backend for `target`, chosen by its suffix: .xlsx/.xlsm, .csv."""
+def is_google_sheet(target: str | Path) -> bool:
+    """A Google Sheets URL, or a bare spreadsheet key that is not a file here."""
+    text = str(target)
+    if "docs.google.com/spreadsheets/" in text:
+        return True
+    return bool(_SHEET_KEY.match(text)) and not Path(text).exists()
+
+
+def open_backend(
+    target: str | Path,
+    config: Config,
+    *,
+    backup: bool | None = None,
+    force: bool = False,
+) -> Backend:
+    """The backend for `target`: a Google Sheet (URL or key), or a file by its suffix.
+
+    `backup` (default: the config's output.backup) and `force` (ignore stale lock files) are
+    for workbooks.
+    """
+    if is_google_sheet(target):
+        from .backends.gsheets import GoogleSheetsBackend, make_client
+
+        client = make_client(config.google.credentials or None, timeout=config.google.timeout)
+        return GoogleSheetsBackend(client, str(target))
     path = Path(target)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -27,7 +52,8 @@ def open_backend(target: str | Path, config: Config, **options: object) -> Backe
     if suffix in EXCEL:
         from .backends.excel import ExcelBackend
 
-        return ExcelBackend(path, **options)  # type: ignore[arg-type]
+        keep = config.output.backup if backup is None else backup
+        return ExcelBackend(path, backup=keep, force=force)
     if suffix in (".xls", ".xlsb"):
         raise SpreadsheetError(
             f"{path}: {suffix} workbooks are not supported; open it in Excel or LibreOffice and "
@@ -39,18 +65,19 @@ def open_backend(target: str | Path, config: Config, **options: object) -> Backe
             f"{path}: {suffix} files are not supported; save it as .xlsx", file=str(path)
         )
     raise InputError(
-        f"{path}: unknown kind of file; give a .xlsx, .xlsm or .csv file", file=str(path)
+        f"{path}: unknown kind of file; give a .xlsx, .xlsm or .csv file, or a Google Sheets URL",
+        file=str(path),
     )
 
 
 def read_source(
-    target: str | Path, config: Config, owned_tabs: tuple[str, ...] = ()
+    target: str | Path, config: Config
 ) -> tuple[Backend, SheetData, Mapping[str, pd.DataFrame]]:
     """Read the contacts, the activity log and the lookup tabs the config names."""
     backend = open_backend(target, config)
     src = config.source
     data = backend.read(
-        src.contacts_tab, src.header_row, src.activities_tab, src.activities_header_row, owned_tabs
+        src.contacts_tab, src.header_row, src.activities_tab, src.activities_header_row, ()
     )
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
     return backend, data, lookups

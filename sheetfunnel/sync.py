@@ -1,0 +1,273 @@
+"""One sync: read the spreadsheet, score, work out what changed, write it back.
+
+The backend does the reading and writing; this module turns the engine's results into a
+complete `WritePlan` (managed columns for every sheet row, the Summary and History tabs) and
+the list of stage changes since the last sync, found in the Stage column the last sync wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import engine
+from .backends.base import (
+    Backend,
+    CellValue,
+    ManagedColumn,
+    SheetData,
+    StageColour,
+    WritePlan,
+    WriteResult,
+)
+from .cells import parse_dates, to_text
+from .config import Config
+from .normalise import Notice
+from .tabs import history_tab, summary_tab
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a sync found and did. `changes`: one row per stage change (see `stage_changes`)."""
+
+    target: str
+    dry_run: bool
+    results: engine.Results
+    changes: pd.DataFrame
+    promotions: int
+    demotions: int
+    history_dropped: int
+    write: WriteResult
+
+    @property
+    def changed(self) -> bool:
+        """Whether the spreadsheet was (or, in a dry run, would be) written."""
+        return self.write.changed
+
+    @property
+    def notices(self) -> tuple[Notice, ...]:
+        """What the data had that the user should know about."""
+        return self.results.notices
+
+
+def managed_headers(config: Config) -> dict[str, str]:
+    """Result field -> header of the managed column holding it."""
+    out = config.output.columns
+    return {
+        "score": out.score,
+        "fit": out.fit,
+        "engagement": out.engagement,
+        "stage": out.stage,
+        "stage_since": out.stage_since,
+        "next_action": out.next_action,
+        "why": out.why,
+    }
+
+
+def _find(columns: pd.Index, header: str) -> str | None:
+    folded = {str(c).strip().casefold(): c for c in columns}
+    return folded.get(header.strip().casefold())
+
+
+def sync(
+    backend: Backend,
+    config: Config,
+    *,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    rebuild: bool = False,
+    target: str = "",
+) -> SyncReport:
+    """Score the spreadsheet behind `backend` and write the results back into it.
+
+    `rebuild` ignores the Stage since dates the sheet holds (a clean re-score after the rules
+    changed); stage changes are still found against the stages the sheet shows.
+    """
+    src, out = config.source, config.output
+    data = backend.read(
+        src.contacts_tab,
+        src.header_row,
+        src.activities_tab,
+        src.activities_header_row,
+        (out.summary_tab, out.history_tab),
+    )
+    lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
+    headers = managed_headers(config)
+    ours = [c for c in (_find(data.contacts.columns, h) for h in headers.values()) if c]
+    results = engine.score(
+        config,
+        data.contacts.drop(columns=ours),
+        data.activities,
+        as_of=as_of,
+        lookups=lookups,
+        serial_epoch=data.serial_epoch,
+        source=target or data.source,
+    )
+    previous = _previous(config, data, results)
+    since, changes = stage_changes(config, results, previous, rebuild=rebuild)
+    rank = config.ladder_rank()
+    had = changes["from_stage"].ne("")
+    moves = changes.loc[had, "to_stage"].map(rank) - changes.loc[had, "from_stage"].map(rank)
+    history, dropped = history_tab(
+        out.history_tab,
+        data.owned.get(out.history_tab, ()),
+        changes,
+        out.history_max_rows,
+    )
+    plan = build_plan(
+        config, data, results, since, tabs=(summary_tab(out.summary_tab, results.summary), history)
+    )
+    written = backend.write(plan, data, dry_run=dry_run)
+    return SyncReport(
+        target=target or data.source,
+        dry_run=dry_run,
+        results=results,
+        changes=changes,
+        promotions=int((moves > 0).sum()),
+        demotions=int((moves < 0).sum()),
+        history_dropped=dropped,
+        write=written,
+    )
+
+
+def _previous(config: Config, data: SheetData, results: engine.Results) -> pd.DataFrame:
+    """Per contact, the stage and stage-since date the sheet shows (from the last sync)."""
+    headers = config.output.columns
+    first_row = results.row_contact[~results.row_contact.duplicated()]
+    frame = pd.DataFrame(index=results.contacts.index)
+    stage_col = _find(data.contacts.columns, headers.stage)
+    since_col = _find(data.contacts.columns, headers.stage_since)
+    frame["stage"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    frame["since"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if stage_col is not None:
+        cells = data.contacts.loc[first_row.index, stage_col]
+        frame.loc[first_row.to_numpy(), "stage"] = to_text(cells).to_numpy()
+    if since_col is not None:
+        cells = data.contacts.loc[first_row.index, since_col]
+        dates, _ = parse_dates(
+            cells,
+            order=config.source.date_order,
+            timezone=config.source.timezone,
+            epoch=data.serial_epoch,
+        )
+        frame.loc[first_row.to_numpy(), "since"] = dates.to_numpy()
+    frame.attrs["first_sync"] = stage_col is None
+    return frame
+
+
+def stage_changes(
+    config: Config, results: engine.Results, previous: pd.DataFrame, *, rebuild: bool = False
+) -> tuple[pd.Series, pd.DataFrame]:
+    """The Stage since date of every contact, and the stage changes since the last sync.
+
+    A contact keeps its Stage since date while its stage holds; a changed stage starts today.
+    On the first sync (no Stage column yet) nothing is a change. A contact new since the last
+    sync is recorded as entering the funnel (from = "").
+    """
+    people = results.contacts
+    today = results.as_of.normalize()
+    before = previous["stage"]
+    same = before.eq(people["stage"]).fillna(False).to_numpy(bool)
+    kept = previous["since"].where(same & ~rebuild)
+    since = kept.fillna(today)
+    if previous.attrs.get("first_sync"):
+        moved = np.zeros(len(people), dtype=bool)
+    else:
+        moved = ~same
+    changes = pd.DataFrame(
+        {
+            "date": today.date(),
+            "contact": people["key"][moved].astype(object).to_numpy(),
+            "from_stage": before[moved].fillna("").astype(object).to_numpy(),
+            "to_stage": people["stage"][moved].astype(object).to_numpy(),
+            "score": people["score"][moved].to_numpy(),
+            "reason": people["why"][moved].astype(object).to_numpy(),
+            "overridden": people["overridden"][moved].to_numpy(bool),
+        }
+    )
+    return since, changes
+
+
+def build_plan(
+    config: Config,
+    data: SheetData,
+    results: engine.Results,
+    since: pd.Series,
+    *,
+    tabs: tuple = (),
+) -> WritePlan:
+    """Every managed cell for every sheet row under the header, plus the owned tabs."""
+    headers = managed_headers(config)
+    letters = config.output.columns.letters
+    src = config.source
+    if data.contacts.empty:
+        last = src.header_row
+    else:
+        last = int(data.contacts.index.max())
+    rows = pd.RangeIndex(src.header_row + 1, last + 1)
+    contact = results.row_contact.reindex(rows)
+    has = contact.notna().to_numpy()
+    pos = contact.fillna(0).astype("int64").to_numpy()
+    people = results.contacts
+
+    def spread(values: pd.Series | np.ndarray, kind: str) -> tuple[CellValue, ...]:
+        arr = np.asarray(values, dtype=object)[pos]
+        out: list[CellValue] = []
+        for ok, v in zip(has, arr, strict=True):
+            if not ok or v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+                out.append(None)
+            elif kind == "number":
+                out.append(int(v) if float(v).is_integer() else float(v))
+            elif kind == "date":
+                out.append(pd.Timestamp(v).date())
+            else:
+                out.append(str(v))
+        return tuple(out)
+
+    why = people["why"].where(
+        ~people["overridden"],
+        "Stage set by hand (computed: "
+        + people["computed_stage"]
+        + ")"
+        + ("; " + people["why"]).where(people["why"].ne(""), ""),
+    )
+    values = {
+        "score": (people["score"], "number"),
+        "fit": (people["fit"], "number"),
+        "engagement": (people["engagement"], "number"),
+        "stage": (people["stage"], "text"),
+        "stage_since": (since, "date"),
+        "next_action": (people["next_action"], "text"),
+        "why": (why, "text"),
+    }
+    columns = tuple(
+        ManagedColumn(
+            header=headers[field],
+            kind=kind,  # type: ignore[arg-type]
+            values=spread(series, kind),
+            letter=letters.get(headers[field]),
+        )
+        for field, (series, kind) in values.items()
+    )
+    key_col = _find(data.contacts.columns, config.columns.key) if config.columns.key else None
+    keys: tuple[CellValue, ...] = (
+        tuple(data.contacts[key_col].reindex(rows).astype(object).where(lambda s: s.notna(), None))
+        if key_col is not None
+        else (None,) * len(rows)
+    )
+    colours = tuple(
+        StageColour(stage=s.name, fill=s.colour, font=s.font_colour) for s in config.all_stages()
+    )
+    return WritePlan(
+        sheet=src.contacts_tab,
+        header_row=src.header_row,
+        key_header=key_col or "",
+        keys=keys,
+        columns=columns,
+        stage_header=headers["stage"],
+        stage_colours=colours,
+        tabs=tabs,
+    )
