@@ -62,3 +62,96 @@ def soffice_convert(src: Path, fmt: str, outdir: Path, filter_opts: str = "") ->
     out = outdir / (src.stem + "." + fmt.split(":")[0])
     assert out.exists(), f"soffice produced no {out}"
     return out
+
+
+WORKSHEET_ORDER = (
+    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
+    "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState",
+    "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting",
+    "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+    "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+    "drawing", "legacyDrawing", "legacyDrawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst",
+)  # fmt: skip
+
+
+def schema_order_problems(xml: bytes) -> list[str]:
+    """Children of <worksheet> out of schema order (mc:AlternateContent judged by content)."""
+    from lxml import etree
+
+    root = etree.fromstring(xml)
+    names = []
+    for child in root:
+        if not isinstance(child.tag, str):
+            continue
+        local = etree.QName(child).localname
+        if local == "AlternateContent":
+            inner = [etree.QName(e).localname for e in child.iter() if isinstance(e.tag, str)]
+            local = next((n for n in inner if n in WORKSHEET_ORDER), local)
+        assert local in WORKSHEET_ORDER, f"unknown worksheet child {local}"
+        names.append(local)
+    ranks = [WORKSHEET_ORDER.index(n) for n in names]
+    return [] if ranks == sorted(ranks) else names
+
+
+def build_plan(data, sheet: str = "Contacts", header_row: int = 1, key: str = "email", **kw):
+    """A plan of 4 managed columns (number, text, text, date) + Summary/History tabs."""
+    from sheetfunnel.backends.base import (
+        FunnelChart,
+        ManagedColumn,
+        OwnedTab,
+        StageColour,
+        WritePlan,
+    )
+
+    n = len(data.contacts)
+    stages = ["Lead", "MQL", "SQL", "Prospect", "Customer"]
+    columns = kw.get("columns") or (
+        ManagedColumn("Score", "number", tuple(float(i * 10) for i in range(n))),
+        ManagedColumn("Stage", "text", tuple(stages[i % 5] for i in range(n))),
+        ManagedColumn("Why", "text", tuple(f"because {i}" for i in range(n))),
+        ManagedColumn("Stage since", "date", tuple(dt.date(2024, 5, 1 + i % 28) for i in range(n))),
+    )
+    summary = OwnedTab(
+        "Summary",
+        (("Stage", "Contacts"), *((s, float(i + 1)) for i, s in enumerate(stages))),
+        chart=FunnelChart("Funnel", 0, 1, 1, 5),
+    )
+    history = OwnedTab(
+        "History",
+        (("key", "from", "to", "when"), ("a", "Lead", "MQL", dt.date(2024, 5, 2))),
+        date_columns=(3,),
+    )
+    return WritePlan(
+        sheet=sheet,
+        header_row=header_row,
+        key_header=key,
+        keys=tuple(data.contacts[key]) if key in data.contacts else (),
+        columns=columns,
+        stage_header="Stage",
+        stage_colours=kw.get(
+            "colours",
+            (
+                StageColour("Lead", "#DDEBF7"),
+                StageColour("Prospect", "#FFEB9C", "#9C5700"),
+                StageColour("Customer", "#C6EFCE", "#006100"),
+            ),
+        ),
+        tabs=kw.get("tabs", (summary, history)),
+    )
+
+
+def members(path: Path) -> dict[str, bytes]:
+    """Every zip member's bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
+
+
+def raw_members(path: Path) -> dict[str, tuple[int, int, int]]:
+    """(CRC, compressed size, method) of each member: equal means copied raw, not recompressed."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: (i.CRC, i.compress_size, i.compress_type) for i in zf.infolist()}

@@ -21,14 +21,14 @@ from .package import (
     parse_xml,
     relative_target,
     rels_path,
+    xml_bytes,
 )
 
 CONTENT_TYPES = "[Content_Types].xml"
 
 
 def _serialize(root: etree._Element, original: bytes) -> bytes:
-    standalone = b"standalone" in original[:200] or None
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=standalone)
+    return xml_bytes(root)
 
 
 class PackageEdit:

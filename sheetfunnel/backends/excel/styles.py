@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from .package import NS_MAIN, parse_xml
+from .package import NS_MAIN, parse_xml, xml_bytes
 
 _M = f"{{{NS_MAIN}}}"
 #: styleSheet children in schema order.
@@ -140,7 +140,4 @@ class Styles:
         """New bytes of styles.xml, or None if nothing was added."""
         if not self.changed:
             return None
-        standalone = b"standalone" in self.original[:200] or self.original == MINIMAL_STYLES
-        return etree.tostring(
-            self.root, xml_declaration=True, encoding="UTF-8", standalone=standalone or None
-        )
+        return xml_bytes(self.root)

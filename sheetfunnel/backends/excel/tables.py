@@ -9,7 +9,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .cells import col_letter, range_bounds
-from .package import NS_MAIN, parse_xml
+from .package import NS_MAIN, parse_xml, xml_bytes
 
 _M = f"{{{NS_MAIN}}}"
 
@@ -55,5 +55,4 @@ def grow_table(data: bytes, header_row: int, new_columns: list[tuple[int, str]])
         etree.SubElement(table_columns, _M + "tableColumn", id=str(next_id), name=header)
         next_id += 1
     table_columns.set("count", str(len(existing) + len(grown)))
-    standalone = b"standalone" in data[:200] or None
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=standalone)
+    return xml_bytes(root)

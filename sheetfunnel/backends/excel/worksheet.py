@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .cells import MAX_COL, MAX_ROW, col_letter, range_bounds
-from .package import NS_MAIN, parse_xml
+from .package import NS_MAIN, parse_xml, xml_bytes
 from .sheet import SheetSplit
 
 _M = f"{{{NS_MAIN}}}"
@@ -79,10 +79,7 @@ class Frame:
 
     def serialize(self) -> tuple[bytes, bytes]:
         """(head, tail) bytes around the sheetData element."""
-        standalone = b"standalone" in self.split.head[:200] or None
-        xml = etree.tostring(
-            self.root, xml_declaration=True, encoding="UTF-8", standalone=standalone
-        )
+        xml = xml_bytes(self.root)
         marker = b"<" + self.split.prefix + b"sheetData/>"
         head, _, tail = xml.partition(marker)
         return head, tail
