@@ -155,3 +155,106 @@ def raw_members(path: Path) -> dict[str, tuple[int, int, int]]:
 
     with zipfile.ZipFile(path) as zf:
         return {i.filename: (i.CRC, i.compress_size, i.compress_type) for i in zf.infolist()}
+
+
+def add_contacts_tab(path: Path, name: str = "SF Contacts", rows: int = 6) -> None:
+    """Append a contacts tab to a workbook with the writer's own owned-tab machinery."""
+    import io
+    import posixpath
+    import zipfile
+
+    from sheetfunnel.backends.base import EPOCH_1900, OwnedTab
+    from sheetfunnel.backends.excel.package import CT_WORKSHEET, REL_WORKSHEET, Package
+    from sheetfunnel.backends.excel.packedit import PackageEdit
+    from sheetfunnel.backends.excel.tabs import owned_sheet_xml
+    from sheetfunnel.backends.excel.zipcopy import ZipCopier
+
+    table = (("email", "name", "company"),) + tuple(
+        (f"u{i}@example.com", f"User {i}", "ACME") for i in range(rows)
+    )
+    out = io.BytesIO()
+    with path.open("rb") as fh, zipfile.ZipFile(fh) as zf:
+        pkg = Package(zf)
+        wb_part = pkg.workbook_part()
+        edit = PackageEdit(pkg, wb_part)
+        part = edit.free_name(posixpath.join(posixpath.dirname(wb_part), "worksheets/sheet%d.xml"))
+        xml = owned_sheet_xml(
+            OwnedTab(name, table), epoch=EPOCH_1900, date_xf=lambda k: 0, drawing_rid=None
+        )
+        edit.put(part, xml, CT_WORKSHEET)
+        edit.add_sheet(name, part, REL_WORKSHEET)
+        parts, removed = edit.changes()
+        copier = ZipCopier(zf, fh, out)
+        for info in zf.infolist():
+            if info.filename in parts:
+                copier.write(info.filename, [parts.pop(info.filename)], date_time=info.date_time)
+            else:
+                copier.copy(info.filename)
+        for n, data in parts.items():
+            copier.write(n, [data])
+        copier.close()
+    path.write_bytes(out.getvalue())
+
+
+_FEATURE_PARTS = {
+    "pictures": r"xl/media/",
+    "charts": r"xl/charts/chart\d+\.xml$",
+    "chart styles": r"xl/charts/(style|colors)\d+\.xml$",
+    "drawings": r"xl/drawings/drawing\d+\.xml$",
+    "vml": r"xl/drawings/vmlDrawing\d+\.vml$",
+    "pivot tables": r"xl/pivotTables/pivotTable\d+\.xml$",
+    "pivot caches": r"xl/pivotCache/pivotCacheDefinition\d+\.xml$",
+    "slicers": r"xl/slicers/",
+    "slicer caches": r"xl/slicerCaches/",
+    "tables": r"xl/tables/",
+    "threaded comment parts": r"xl/threadedComments/",
+    "persons": r"xl/persons/",
+    "comment parts": r"xl/comments\d+\.xml$",
+    "activeX": r"xl/activeX/",
+    "embeddings": r"xl/embeddings/",
+    "customXml": r"customXml/",
+    "xml maps": r"xl/xmlMaps\.xml$",
+    "connections": r"xl/connections\.xml$",
+    "rich data": r"xl/richData/",
+    "metadata": r"xl/metadata\.xml$",
+    "printer settings": r"xl/printerSettings/",
+    "VBA": r"xl/vbaProject\.bin$",
+}
+_FEATURE_TEXT = {
+    "sparklines": rb"<x14:sparkline>",
+    "x14 extensions": rb"<ext\b",
+    "data validations": rb"<dataValidation\b",
+    "x14 data validations": rb"<x14:dataValidation\b",
+    "conditional format rules": rb"<cfRule\b",
+    "x14 conditional format rules": rb"<x14:cfRule\b",
+    "hyperlinks": rb"<hyperlink\b",
+    "merged ranges": rb"<mergeCell\b",
+    "shapes": rb"<xdr:sp\b",
+    "drawn pictures": rb"<xdr:pic\b",
+    "graphic frames": rb"<xdr:graphicFrame\b",
+    "comments": rb"<comment\b",
+    "threaded comments": rb"<threadedComment\b",
+    "defined names": rb"<definedName\b",
+    "OLE objects": rb"<oleObject\b",
+    "controls": rb"<control\b",
+    "cached formula values": rb"</f><v>|<f\b[^>]*/><v>",
+    "formulas": rb"<f\b",
+    "macro content type": rb"macroEnabled",
+}
+
+
+def inventory(parts: dict[str, bytes], skip: set[str] = frozenset()) -> dict[str, int]:
+    """Feature counts of a package, leaving out the parts in `skip` (owned tabs' parts)."""
+    import re
+
+    counts = {k: 0 for k in (*_FEATURE_PARTS, *_FEATURE_TEXT)}
+    for name, data in parts.items():
+        if name in skip:
+            continue
+        for feature, pattern in _FEATURE_PARTS.items():
+            if re.match(pattern, name):
+                counts[feature] += 1
+        if name.endswith((".xml", ".vml")):
+            for feature, pattern in _FEATURE_TEXT.items():
+                counts[feature] += len(re.findall(pattern, data))
+    return counts

@@ -36,7 +36,8 @@ from .package import (
     rels_path,
 )
 from .packedit import PackageEdit
-from .sheet import Target, header_texts, join_sheet, rewrite_rows, scan_rows, split_sheet
+from .rows import RowWriter, dirty_rows, rewrite_rows
+from .sheet import Target, header_texts, join_sheet, scan_rows, split_sheet
 from .styles import MINIMAL_STYLES, Styles
 from .tables import grow_table
 from .tabs import owned_sheet_xml
@@ -170,9 +171,8 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         targets, notes = resolve_targets(plan, headers, used, file)
         out.details += notes
 
-        result = rewrite_rows(
+        writer = RowWriter(
             split,
-            rows,
             targets,
             header_row=plan.header_row,
             header_style=header_style,
@@ -182,6 +182,8 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
             strings=strings,
             sheet=plan.sheet,
         )
+        dirty = dirty_rows(data.contacts, targets, plan.header_row)
+        result = rewrite_rows(writer, rows, dirty)
         before = etree.tostring(frame.root)
         if result.cells_changed:
             frame.update_dimension(result.max_col, result.max_row)
