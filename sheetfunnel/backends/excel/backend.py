@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+from typing import BinaryIO
+
+from python_calamine import CalamineError, CalamineWorkbook
 
 from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
+from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
-from .reader import read_workbook
+from .cells import is_blank
+from .package import Package
+from .reader import check_format, header_text, read_workbook
+from .safesave import Fingerprint, atomic_replace, fingerprint
+from .writer import Outcome, compute
+from .zipcopy import ZipCopier, ZipTooLarge
+
+CHANGED = "the workbook changed during the sync; nothing was written"
 
 
 class ExcelBackend:
     """Reads an Excel workbook with calamine and writes back only the parts a sync owns.
 
-    `backup`: keep a copy of the previous version in `.sheetfunnel-backups/` beside the file.
-    `force`: ignore Excel/LibreOffice lock files (for stale ones left by a crash).
+    `backup`: keep the previous version in `.sheetfunnel-backups/` beside the file (the last
+    5 per workbook). `force`: ignore Excel/LibreOffice lock files (stale ones after a crash).
     """
 
     def __init__(self, path: Path, *, backup: bool = True, force: bool = False):
@@ -35,5 +47,107 @@ class ExcelBackend:
         )
 
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
-        """Write the plan back (not implemented yet in this commit)."""
-        raise NotImplementedError("Excel write-back lands in the next commit")
+        """Make the workbook hold `plan`; touch nothing when it already does.
+
+        With `dry_run`, report what would change and write nothing.
+        """
+        file = str(self.path)
+        check_format(self.path)
+        self._check_keys(plan, data)
+        if not isinstance(data.token, Fingerprint) or fingerprint(self.path) != data.token:
+            raise BusyError(CHANGED, file=file)
+        outcome = compute(self.path, plan, data)
+        if not outcome.parts and not outcome.removed:
+            return WriteResult(changed=False, details=("nothing to change",))
+        result = WriteResult(
+            changed=True,
+            cells_written=outcome.cells,
+            tabs_written=tuple(outcome.tabs),
+            details=tuple(outcome.details),
+        )
+        if dry_run:
+            return result
+        kept = atomic_replace(
+            self.path,
+            lambda fh: self._assemble(outcome, fh),
+            lambda tmp: self._verify(tmp, plan, outcome),
+            expected=data.token,
+            backup=self.backup,
+            force=self.force,
+        )
+        return WriteResult(
+            changed=True,
+            cells_written=result.cells_written,
+            tabs_written=result.tabs_written,
+            details=result.details,
+            backup=str(kept) if kept else None,
+        )
+
+    def _check_keys(self, plan: WritePlan, data: SheetData) -> None:
+        if plan.key_header not in data.contacts.columns:
+            raise InputError(
+                f"key column {plan.key_header!r} is not in tab {plan.sheet!r}",
+                file=str(self.path),
+                sheet=plan.sheet,
+                column=plan.key_header,
+            )
+        read = tuple(None if is_blank(v) else v for v in data.contacts[plan.key_header])
+        keys = tuple(None if is_blank(v) else v for v in plan.keys)
+        if read != keys:
+            raise BusyError(CHANGED + " (the key column no longer lines up)", file=str(self.path))
+
+    def _assemble(self, outcome: Outcome, out: BinaryIO) -> None:
+        """Write the new package: untouched members copied raw, in the original order."""
+        try:
+            with self.path.open("rb") as src_file, zipfile.ZipFile(src_file) as src:
+                copier = ZipCopier(src, src_file, out)
+                done = set()
+                for info in src.infolist():
+                    name = info.filename
+                    if name in outcome.removed:
+                        continue
+                    if name in outcome.parts:
+                        copier.write(name, [outcome.parts[name]], date_time=info.date_time)
+                        done.add(name)
+                    else:
+                        copier.copy(name)
+                for name in sorted(set(outcome.parts) - done):
+                    copier.write(name, [outcome.parts[name]])
+                copier.close()
+        except ZipTooLarge as ex:
+            raise SpreadsheetError(
+                f"{self.path.name} is too large for sheetfunnel's writer (zip64 needed for {ex})",
+                file=str(self.path),
+            ) from ex
+
+    def _verify(self, tmp: Path, plan: WritePlan, outcome: Outcome) -> None:
+        """The new file is a sound zip with a workbook whose contacts tab calamine reads."""
+        problem = None
+        try:
+            with zipfile.ZipFile(tmp) as zf:
+                bad = zf.testzip()
+                pkg = Package(zf)
+                wb_part = pkg.workbook_part()
+                if bad is not None:
+                    problem = f"member {bad} is corrupt"
+                elif wb_part is None or pkg.find(wb_part) is None:
+                    problem = "workbook part missing"
+            if problem is None:
+                wb = CalamineWorkbook.from_path(str(tmp))
+                try:
+                    rows = wb.get_sheet_by_name(plan.sheet).to_python(skip_empty_area=False)
+                finally:
+                    wb.close()
+                header = {header_text(v) for v in rows[plan.header_row - 1]} if rows else set()
+                missing = [c.header for c in plan.columns if c.header not in header]
+                if missing:
+                    problem = f"managed headers {missing} not found when read back"
+        except (zipfile.BadZipFile, CalamineError, OSError, IndexError) as ex:
+            problem = str(ex)
+        if problem:
+            raise SpreadsheetError(
+                f"the rewritten workbook failed its check ({problem}); the original was not "
+                "touched. Please report this with the workbook if you can.",
+                file=str(self.path),
+                sheet=plan.sheet,
+            )

@@ -37,6 +37,13 @@ def parse_xml(data: bytes) -> etree._Element:
     return etree.fromstring(data, PARSER)
 
 
+def xml_bytes(root: etree._Element) -> bytes:
+    """A part's bytes with the declaration Excel writes (double quotes, standalone)."""
+    return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + etree.tostring(
+        root, encoding="UTF-8", xml_declaration=False
+    )
+
+
 def rels_path(part: str) -> str:
     """Name of the relationships part of `part` (e.g. xl/_rels/workbook.xml.rels)."""
     folder, name = posixpath.split(part)

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import errno
 import hashlib
 import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+from sheetfunnel.errors import BusyError, SpreadsheetError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -25,3 +42,207 @@ def fingerprint(path: Path) -> Fingerprint:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     return Fingerprint(st.st_size, st.st_mtime_ns, digest.hexdigest())
+
+
+def _excel_owner(data: bytes) -> str:
+    """User name in an Excel owner file (~$name.xlsx): a length byte + ANSI, or UTF-16 at 54."""
+    if len(data) >= 57:
+        n = int.from_bytes(data[54:56], "little")
+        if 0 < n <= 64 and len(data) >= 56 + 2 * n:
+            return data[56 : 56 + 2 * n].decode("utf-16-le", "replace").strip()
+    if data:
+        return data[1 : 1 + data[0]].decode("cp1252", "replace").strip()
+    return ""
+
+
+def _libreoffice_owner(data: bytes) -> str:
+    """User name in a LibreOffice lock file: 'Name,host,user,date,path;' (commas escaped)."""
+    text = data.decode("utf-8", "replace")
+    return re.split(r"(?<!\\),", text, maxsplit=1)[0].replace("\\,", ",").strip()
+
+
+def lock_files(path: Path) -> list[Path]:
+    """The lock files Excel and LibreOffice create beside `path` while it is open."""
+    name = path.name
+    names = ["~$" + name, "~$" + name[2:], ".~lock." + name + "#"]
+    return [path.parent / n for n in dict.fromkeys(names) if (path.parent / n).is_file()]
+
+
+def check_not_open(path: Path, *, force: bool) -> None:
+    """BusyError if Excel or LibreOffice holds the workbook (unless `force`)."""
+    if force:
+        return
+    for lock in lock_files(path):
+        try:
+            data = lock.read_bytes()[:4096]
+        except OSError:
+            data = b""
+        office = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel"
+        who = _libreoffice_owner(data) if office == "LibreOffice" else _excel_owner(data)
+        by = f" by {who}" if who else ""
+        raise BusyError(
+            f"{path.name} is open in {office}{by} (lock file {lock.name}); nothing was written. "
+            "Close it and retry, or use --force if that lock file is left over from a crash.",
+            file=str(path),
+        )
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}.sheetfunnel-"
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temp files a killed sync left beside `path` (no live process holds them)."""
+    for tmp in path.parent.glob(glob_escape(_temp_prefix(path)) + "*.tmp"):
+        try:
+            with tmp.open("rb+") as fh:
+                if fcntl is not None:
+                    try:
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except OSError:
+                        continue  # a live sync is writing it
+                elif time.time() - tmp.stat().st_mtime < 3600:
+                    continue
+            tmp.unlink()
+        except OSError:
+            continue
+
+
+def glob_escape(text: str) -> str:
+    """`text` with glob metacharacters escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+BACKUP_DIR = ".sheetfunnel-backups"
+BACKUPS_KEPT = 5
+
+
+def _make_backup(path: Path) -> Path:
+    """Keep the current version as .sheetfunnel-backups/<stem>.<UTC time><suffix>."""
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    try:
+        os.link(path, target)  # the old inode becomes the backup: no copy of a 40 MB file
+    except OSError:
+        shutil.copy2(path, target)
+    return target
+
+
+def _prune_backups(path: Path) -> None:
+    folder = path.parent / BACKUP_DIR
+    pattern = re.compile(re.escape(path.stem) + r"\.\d{8}T\d{12}" + re.escape(path.suffix) + "$")
+    mine = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
+    for old in mine[:-BACKUPS_KEPT]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # Windows cannot open a folder; NTFS journals the rename
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _os_error(path: Path, ex: OSError) -> SpreadsheetError:
+    if ex.errno == errno.ENOSPC:
+        what = "the disk is full"
+    elif ex.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "no permission to write in its folder"
+    else:
+        what = ex.strerror or str(ex)
+    return SpreadsheetError(
+        f"cannot save {path.name}: {what}; nothing was changed (the workbook is as it was).",
+        file=str(path),
+    )
+
+
+def check_writable(path: Path) -> None:
+    """SpreadsheetError if the file or its folder is marked read-only."""
+    st = path.stat()
+    if not st.st_mode & stat.S_IWUSR:
+        raise SpreadsheetError(
+            f"{path.name} is read-only; nothing was written. Make it writable to sync it.",
+            file=str(path),
+        )
+    folder = path.parent
+    if not folder.stat().st_mode & stat.S_IWUSR or not os.access(folder, os.W_OK):
+        raise SpreadsheetError(
+            f"the folder of {path.name} is read-only; sheetfunnel saves through a temporary "
+            "file beside the workbook, so it needs to write there.",
+            file=str(path),
+        )
+
+
+def atomic_replace(
+    path: Path,
+    build: Callable[[BinaryIO], None],
+    verify: Callable[[Path], None],
+    *,
+    expected: Fingerprint,
+    backup: bool,
+    force: bool,
+) -> Path | None:
+    """Build the new workbook beside `path`, check it, then swap it in atomically.
+
+    A crash at any step leaves `path` byte-identical; a leftover temp file is removed by the
+    next sync. Returns the backup path when one was kept.
+    """
+    check_not_open(path, force=force)
+    check_writable(path)
+    remove_stale_temps(path)
+    tmp: Path | None = None
+    kept: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "w+b") as fh:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            build(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+            tmp.chmod(stat.S_IMODE(path.stat().st_mode))
+            verify(tmp)
+            if fingerprint(path) != expected:
+                raise BusyError(
+                    "the workbook changed during the sync; nothing was written", file=str(path)
+                )
+            check_not_open(path, force=force)
+            if backup:
+                kept = _make_backup(path)
+            try:
+                os.replace(tmp, path)  # noqa: PTH105 - the documented atomic primitive
+            except PermissionError as ex:
+                raise BusyError(
+                    f"{path.name} is open in another program (Windows refused to replace it); "
+                    "nothing was written. Close it and retry.",
+                    file=str(path),
+                ) from ex
+            tmp = None
+        _fsync_dir(path.parent)
+        if kept is not None:
+            _prune_backups(path)
+        return kept
+    except OSError as ex:
+        if kept is not None:
+            with contextlib.suppress(OSError):
+                kept.unlink()
+        raise _os_error(path, ex) from ex
+    except BaseException:
+        if kept is not None and tmp is not None:
+            with contextlib.suppress(OSError):
+                kept.unlink()
+        raise
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()

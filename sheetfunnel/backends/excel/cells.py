@@ -1,0 +1,122 @@
+"""Cell addresses and cell XML: column letters, ranges, date serials, escaped inline strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from xml.sax.saxutils import escape
+
+import pandas as pd
+
+from sheetfunnel.backends.base import EPOCH_1900, CellValue
+
+MAX_COL = 16384
+MAX_ROW = 1048576
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)?")
+#: Characters XML 1.0 cannot carry; Excel writes them as _xHHHH_.
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
+
+
+def col_index(letters: str) -> int:
+    """1-based column number of 'A', 'AB', ..."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letter(index: int) -> str:
+    """Column letters of a 1-based column number."""
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def range_bounds(ref: str) -> tuple[int, int, int, int] | None:
+    """(first col, first row, last col, last row) of 'B2:D9', 'C3', 'A:C' or '2:4'; None if odd."""
+    parts = ref.replace("$", "").split(":")
+    cols, rows = [], []
+    for part in parts[:2]:
+        m = re.fullmatch(r"([A-Za-z]{0,3})(\d*)", part.split("!")[-1])
+        if not m or not (m.group(1) or m.group(2)):
+            return None
+        cols.append(col_index(m.group(1)) if m.group(1) else None)
+        rows.append(int(m.group(2)) if m.group(2) else None)
+    if len(parts) == 1:
+        cols.append(cols[0])
+        rows.append(rows[0])
+    c1 = cols[0] or 1
+    c2 = cols[1] or MAX_COL
+    r1 = rows[0] or 1
+    r2 = rows[1] or MAX_ROW
+    return c1, r1, c2, r2
+
+
+def excel_serial(value: dt.date | dt.datetime, epoch: dt.date) -> float:
+    """Date serial of `value` in the workbook's epoch (1900 system keeps Lotus' 1900-02-29)."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    days = (day - epoch).days
+    if epoch == EPOCH_1900 and day < dt.date(1900, 3, 1):
+        days -= 1
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        t = value.time()
+        frac = (t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6) / 86400
+        return days + frac
+    return float(days)
+
+
+def xml_text(text: str) -> str:
+    """Text escaped for an XML element, with control characters as Excel's _xHHHH_."""
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    text = _BAD_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return escape(text)
+
+
+def number_text(value: float | int) -> str:
+    """A number as Excel writes it in <v> (integers without '.0')."""
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def is_blank(value: CellValue) -> bool:
+    """Whether a value leaves the cell empty (None, NaN, NaT, '')."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return value is pd.NaT or (isinstance(value, str) and value == "")
+
+
+def cell_xml(
+    ref: str, value: CellValue, *, style: int | None, epoch: dt.date, date_style: int | None
+) -> str:
+    """One <c> element holding `value` as a literal (never a formula)."""
+    s = f' s="{style}"' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        if isinstance(value, float) and math.isinf(value):
+            value = str(value)
+        else:
+            return f'<c r="{ref}"{s}><v>{number_text(value)}</v></c>'
+    if isinstance(value, dt.date):
+        ds = f' s="{date_style}"' if date_style else s
+        return f'<c r="{ref}"{ds}><v>{number_text(excel_serial(value, epoch))}</v></c>'
+    text = str(value)
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
+
+
+def ref_col(ref: str) -> int:
+    """Column number of a cell reference like 'AB12'."""
+    m = _REF.match(ref)
+    return col_index(m.group(1)) if m else 0
