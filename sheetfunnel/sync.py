@@ -171,7 +171,7 @@ def stage_changes(
     today = results.as_of.normalize()
     before = previous["stage"]
     same = before.eq(people["stage"]).fillna(False).to_numpy(bool)
-    kept = previous["since"].where(same & ~rebuild)
+    kept = previous["since"].where(same & (not rebuild))
     since = kept.fillna(today)
     if previous.attrs.get("first_sync"):
         moved = np.zeros(len(people), dtype=bool)
