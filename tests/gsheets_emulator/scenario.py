@@ -57,8 +57,10 @@ def seed(emu: Emulator, contacts: int, activities: int = 0) -> str:
         fill(
             log,
             [["Email", "Activity", "Date"]]
-            + [[f"contact{i % max(contacts, 1)}@example.com", "email_open", 45000 + i % 300]
-               for i in range(activities)],
+            + [
+                [f"contact{i % max(contacts, 1)}@example.com", "email_open", 45000 + i % 300]
+                for i in range(activities)
+            ],
         )
         ss.sheets.append(log)
     return key
@@ -68,8 +70,13 @@ def read(backend: Any) -> SheetData:
     return backend.read("Contacts", 1, "Activities", 1, ("Summary", "History"))
 
 
-def plan_for(data: SheetData, *, shift: int = 0, colours: dict[str, str] | None = None,
-             why: str | None = None) -> WritePlan:
+def plan_for(
+    data: SheetData,
+    *,
+    shift: int = 0,
+    colours: dict[str, str] | None = None,
+    why: str | None = None,
+) -> WritePlan:
     """A complete plan: four managed columns, stage colours, Summary (with chart), History."""
     keys = tuple(data.contacts["Email"]) if "Email" in data.contacts else ()
     n = len(keys)
@@ -97,8 +104,15 @@ def plan_for(data: SheetData, *, shift: int = 0, colours: dict[str, str] | None 
             ),
             OwnedTab(
                 "History",
-                (("Date", "Email", "From", "To"), (dt.date(2026, 1, 5), keys[0] if keys else "",
-                                                   "Lead", stages[0] if stages else "")),
+                (
+                    ("Date", "Email", "From", "To"),
+                    (
+                        dt.date(2026, 1, 5),
+                        keys[0] if keys else "",
+                        "Lead",
+                        stages[0] if stages else "",
+                    ),
+                ),
                 date_columns=(0,),
             ),
         ),

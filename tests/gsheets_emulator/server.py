@@ -45,6 +45,7 @@ class Fault:
     method: str | None = None
     path_contains: str | None = None
     message: str | None = None
+    after: int = 0  # let this many matching requests through first
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -145,6 +146,9 @@ class Emulator:
     def _fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
             if fault.matches(method, path):
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
                 fault.count -= 1
                 if fault.count <= 0:
                     self.faults.remove(fault)

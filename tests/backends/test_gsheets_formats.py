@@ -1,0 +1,144 @@
+"""Stage colours, chart, owned tabs and column markers: idempotent, users' own rules kept."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import gspread
+
+from sheetfunnel.backends.gsheets import GoogleSheetsBackend
+from tests.gsheets_emulator import Emulator
+from tests.gsheets_emulator.scenario import COLOURS, plan_for, read, seed
+
+USER_RULE = {
+    "ranges": [
+        {
+            "sheetId": 0,
+            "startRowIndex": 1,
+            "endRowIndex": 500,
+            "startColumnIndex": 0,
+            "endColumnIndex": 1,
+        }
+    ],
+    "booleanRule": {
+        "condition": {"type": "TEXT_CONTAINS", "values": [{"userEnteredValue": "@example"}]},
+        "format": {"textFormat": {"bold": True}},
+    },
+}
+
+
+def _rules(gclient: gspread.Client, key: str) -> list[dict]:
+    meta = gclient.open_by_key(key).fetch_sheet_metadata(
+        {"fields": "sheets(properties.title,conditionalFormats,charts)"}
+    )
+    return meta["sheets"][0].get("conditionalFormats", [])
+
+
+def _formulas(rules: list[dict]) -> list[str]:
+    return [r["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for r in rules]
+
+
+def test_three_syncs_are_idempotent_and_keep_the_users_rule(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 30)
+    gclient.open_by_key(key).batch_update(
+        {"requests": [{"addConditionalFormatRule": {"rule": USER_RULE, "index": 0}}]}
+    )
+    user_rule_read = _rules(gclient, key)[0]
+    backend = GoogleSheetsBackend(gclient, key)
+    results = []
+    for _ in range(3):
+        data = read(backend)
+        results.append(backend.write(plan_for(data), data))
+    assert [r.changed for r in results] == [True, False, False]
+    rules = _rules(gclient, key)
+    assert rules[0] == user_rule_read
+    assert _formulas(rules[1:]) == [f'=$H2="{s}"' for s in COLOURS]
+    fill = rules[4]["booleanRule"]["format"]["backgroundColor"]  # Prospect #CEEAD6
+    assert tuple(round(fill.get(c, 0) * 255) for c in ("red", "green", "blue")) == (206, 234, 214)
+    ss = emulator.spreadsheets[key]
+    assert [s.title for s in ss.sheets] == ["Contacts", "Activities", "Summary", "History"]
+    charts = [c for s in ss.sheets for c in s.charts]
+    assert len(charts) == 1
+    assert len(ss.metadata) == 4
+
+
+def test_changed_colour_replaces_only_our_rules(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 30)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    backend.write(plan_for(data), data)
+    gclient.open_by_key(key).batch_update(
+        {"requests": [{"addConditionalFormatRule": {"rule": USER_RULE, "index": 2}}]}
+    )
+    before = _rules(gclient, key)
+    data = read(backend)
+    result = backend.write(plan_for(data, colours={**COLOURS, "SQL": "#FF0000"}), data)
+    assert result.changed
+    after = _rules(gclient, key)
+    assert after[0] == before[2]  # the user's rule, now first, content unchanged
+    assert _formulas(after[1:]) == [f'=$H2="{s}"' for s in COLOURS]
+    sql = after[3]["booleanRule"]["format"]["backgroundColor"]
+    assert sql == {"red": 1}  # 8-bit colour, zero channels omitted
+    data = read(backend)
+    assert not backend.write(plan_for(data, colours={**COLOURS, "SQL": "#FF0000"}), data).changed
+
+
+def test_chart_is_updated_in_place_with_its_fixed_id(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 30)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    backend.write(plan_for(data), data)
+    (chart,) = [c for s in emulator.spreadsheets[key].sheets for c in s.charts]
+    data = read(backend)
+    plan = plan_for(data)
+    summary = plan.tabs[0]
+    renamed = replace(summary, chart=replace(summary.chart, title="Pipeline"))
+    emulator.reset_log()
+    result = backend.write(replace(plan, tabs=(renamed, plan.tabs[1])), data)
+    assert "Summary: chart 'Pipeline' updated" in result.details
+    (after,) = [c for s in emulator.spreadsheets[key].sheets for c in s.charts]
+    assert after["chartId"] == chart["chartId"] and after["spec"]["title"] == "Pipeline"
+
+
+def test_markers_find_moved_columns_even_when_renamed(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 30)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    backend.write(plan_for(data), data)
+    sh = gclient.open_by_key(key)
+    # the user moves Stage (H) to B and renames its header: the marker still finds it
+    sh.batch_update(
+        {
+            "requests": [
+                {
+                    "moveDimension": {
+                        "source": {
+                            "sheetId": 0,
+                            "dimension": "COLUMNS",
+                            "startIndex": 7,
+                            "endIndex": 8,
+                        },
+                        "destinationIndex": 1,
+                    }
+                }
+            ]
+        }
+    )
+    sh.worksheet("Contacts").update([["Funnel stage"]], "B1")
+    data = read(backend)
+    result = backend.write(plan_for(data), data)
+    rows = sh.worksheet("Contacts").get_all_values()
+    assert rows[0][:3] == ["Email", "Stage", "Name"]
+    assert rows[0].count("Stage") == 1  # found again, not duplicated
+    assert _formulas(_rules(gclient, key)) == [f'=$B2="{s}"' for s in COLOURS]
+    assert result.changed
+    data = read(backend)
+    assert not backend.write(plan_for(data), data).changed
