@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import gspread
+import pytest
 
+from sheetfunnel.backends.base import StageColour
 from sheetfunnel.backends.gsheets import GoogleSheetsBackend
+from sheetfunnel.backends.gsheets.formats import signature, stage_rule, wanted_signature
+from sheetfunnel.errors import InputError
 from tests.gsheets_emulator import Emulator
-from tests.gsheets_emulator.scenario import COLOURS, plan_for, read, seed
+from tests.gsheets_emulator.scenario import COLOURS, fill, plan_for, read, seed
 
 USER_RULE = {
     "ranges": [
@@ -142,3 +147,77 @@ def test_markers_find_moved_columns_even_when_renamed(
     assert result.changed
     data = read(backend)
     assert not backend.write(plan_for(data), data).changed
+
+
+def test_managed_columns_past_the_grid_grow_it_first(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = emulator.create("wide")
+    headers = ["Email", *[f"Field {i}" for i in range(23)]]  # A..X used, Y and Z free
+    with emulator.lock:
+        sheet = emulator.spreadsheets[key].sheets[0]
+        sheet.title = "Contacts"
+        fill(sheet, [headers, *[[f"c{i}@x", *range(23)] for i in range(20)]])
+        sheet.resize(25, 26)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = backend.read("Contacts", 1, None, 1, ("Summary", "History"))
+    assert backend.write(plan_for(data), data).changed
+    ws = gclient.open_by_key(key).worksheet("Contacts")
+    assert ws.col_count == 28
+    assert ws.get_all_values()[0][24:] == ["Score", "Stage", "Next action", "Why"]
+    data = backend.read("Contacts", 1, None, 1, ())
+    with pytest.raises(InputError, match="exists but was not read"):
+        backend.write(plan_for(data), data)
+    data = backend.read("Contacts", 1, None, 1, ("Summary", "History"))
+    assert not backend.write(plan_for(data), data).changed
+
+
+def test_owned_tab_replaced_whole_when_it_shrinks(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 10)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    plan = plan_for(data)
+    history = plan.tabs[1]
+    longer = replace(history, rows=(*history.rows, ("x", "y", "z", "w"), ("p", "q")))
+    backend.write(replace(plan, tabs=(plan.tabs[0], longer)), data)
+    data = read(backend)
+    assert len(data.owned["History"]) == 4
+    backend.write(plan, data)
+    data = read(backend)
+    assert data.owned["History"] == (
+        ("Date", "Email", "From", "To"),
+        (46027, "contact0@example.com", "Lead", "Lead"),
+    )
+    fmt = emulator.spreadsheets[key].sheets[3].formats[(1, 0)]
+    assert fmt["numberFormat"]["type"] == "DATE"
+    ws = gclient.open_by_key(key).worksheet("History")
+    assert ws.acell("A2").value == "2026-01-05"  # shown as a date
+
+
+def test_deleted_managed_column_is_recreated(emulator: Emulator, gclient: gspread.Client) -> None:
+    key = seed(emulator, 10)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    backend.write(plan_for(data), data)
+    gclient.open_by_key(key).worksheet("Contacts").delete_columns(7)  # Score (G)
+    assert len(emulator.spreadsheets[key].metadata) == 3
+    data = read(backend)
+    assert backend.write(plan_for(data), data).changed
+    headers = gclient.open_by_key(key).worksheet("Contacts").row_values(1)
+    assert headers[6:] == ["Stage", "Next action", "Why", "Score"]
+    assert _formulas(_rules(gclient, key)) == [f'=$G2="{s}"' for s in COLOURS]
+
+
+def test_rule_shapes_recognised_as_ours() -> None:
+    colour = StageColour("Prospect", "#CEEAD6", "#000000")
+    rule = stage_rule(5, 7, 1, colour)
+    echoed = json.loads(json.dumps(rule))
+    echoed["ranges"][0]["endRowIndex"] = 1000  # an API echoing the open range clamped
+    assert signature(rule, 5) == wanted_signature(7, 1, colour)
+    assert signature(echoed, 5, grid_rows=1000) == wanted_signature(7, 1, colour)
+    assert signature(echoed, 5, grid_rows=2000) is None  # a user's bounded rule
+    other = json.loads(json.dumps(rule))
+    other["booleanRule"]["condition"]["values"][0]["userEnteredValue"] = '=$G2="Prospect"'
+    assert signature(other, 5) is None  # formula column differs from the range

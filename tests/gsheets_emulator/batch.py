@@ -192,13 +192,17 @@ class Batch(ObjectRequests):
                 t = mapping(r if rows_dim else c)
                 if t is not None:
                     store[(t, c) if rows_dim else (r, t)] = v
+        kept = []
         for meta in self.ss.metadata:
             dr = meta.get("location", {}).get("dimensionRange")
             if dr and dr.get("sheetId", 0) == sheet.sheet_id and dr.get("dimension") == dim:
                 start = mapping(dr.get("startIndex", 0))
-                if start is not None:
-                    span = dr.get("endIndex", 0) - dr.get("startIndex", 0)
-                    dr["startIndex"], dr["endIndex"] = start, start + span
+                if start is None:
+                    continue  # its row/column was deleted: the metadata goes with it
+                span = dr.get("endIndex", 0) - dr.get("startIndex", 0)
+                dr["startIndex"], dr["endIndex"] = start, start + span
+            kept.append(meta)
+        self.ss.metadata = kept
 
     def do_insertDimension(self, body: dict[str, Any]) -> dict[str, Any]:
         rng = body.get("range", {})

@@ -71,9 +71,12 @@ def wanted_signature(column: int, first_row: int, colour: StageColour) -> Signat
     )
 
 
-def signature(rule: dict[str, Any], sheet_id: int) -> Signature | None:
+def signature(
+    rule: dict[str, Any], sheet_id: int, grid_rows: int | None = None
+) -> Signature | None:
     """The rule's signature if it has exactly the shape sheetfunnel writes, else None (a
-    user's rule, left alone)."""
+    user's rule, left alone). An end row at or past the grid's last row still counts as
+    open-ended (in case the API echoes the open range clamped)."""
     ranges = rule.get("ranges") or []
     boolean = rule.get("booleanRule") or {}
     condition = boolean.get("condition") or {}
@@ -85,7 +88,7 @@ def signature(rule: dict[str, Any], sheet_id: int) -> Signature | None:
     start_row = gr.get("startRowIndex", 0)
     if (
         gr.get("sheetId", 0) != sheet_id
-        or "endRowIndex" in gr
+        or ("endRowIndex" in gr and (grid_rows is None or gr["endRowIndex"] < grid_rows))
         or gr.get("endColumnIndex") != start_col + 1
     ):
         return None

@@ -203,7 +203,7 @@ def stage_rules(
     ours = [
         (i, sig)
         for i, r in enumerate(current)
-        if (sig := formats.signature(r, info.sheet_id)) is not None
+        if (sig := formats.signature(r, info.sheet_id, info.rows)) is not None
     ]
     wanted: list[tuple[formats.Signature, dict[str, Any]]] = []
     if plan.stage_colours:
@@ -337,7 +337,13 @@ def owned_tab(tab: OwnedTab, state: ReadState, out: Changes) -> None:
         out.details.append(f"{tab.name}: tab created ({height} rows)")
         _chart(tab, sheet_id, state, out, new_tab=True)
         return
-    current = state.grids.get(tab.name, ())
+    if tab.name not in state.grids:
+        raise InputError(
+            f"Tab '{tab.name}' exists but was not read: pass it in read(owned_tabs=...) so the "
+            f"write can tell whether it changed.",
+            sheet=tab.name,
+        )
+    current = state.grids[tab.name]
     cur_h = len(current)
     cur_w = max((len(r) for r in current), default=0)
     box_h, box_w = max(height, cur_h), max(width, cur_w)
