@@ -279,14 +279,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, payload: Any, started: float, size_in: int) -> None:
         data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
-        self.send_response(status)
-        if payload is not None:
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if data:
-            self.wfile.write(data)
         url = urlsplit(self.path)
+        # logged before the answer leaves: a client that has its answer sees the entry
         with self.emu.lock:
             self.emu.log.append(
                 Logged(
@@ -299,6 +293,13 @@ class _Handler(BaseHTTPRequestHandler):
                     time.perf_counter() - started,
                 )
             )
+        self.send_response(status)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if data:
+            self.wfile.write(data)
 
     def _handle(self) -> None:
         started = time.perf_counter()
