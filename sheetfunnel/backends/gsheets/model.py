@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sheetfunnel.backends.base import EPOCH_1900, CellValue
@@ -51,7 +51,6 @@ class ReadState:
     contacts_tab: str = ""
     header_row: int = 1
     account: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def sheet(self, title: str) -> SheetInfo | None:
         return self.sheets.get(title)

@@ -6,59 +6,18 @@ describe, and how to undo the structure if the value writes fail afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from sheetfunnel.backends.base import ManagedColumn, OwnedTab, WritePlan
+from sheetfunnel.backends.base import WritePlan
 from sheetfunnel.errors import InputError
 
 from . import formats
-from .model import COLUMN_KEY, Raw, ReadState, SheetInfo, col_letter, quote, same, to_json
+from .changes import Block, Changes, cell_at, date_format, grow
+from .model import COLUMN_KEY, Raw, ReadState, SheetInfo, col_letter, same, to_json
+from .tabs import owned_tab
 
 #: Changed cells closer than this in one column are sent as one range (fewer ranges).
 MERGE_GAP = 16
-DATE_FORMAT = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
-
-
-@dataclass
-class Block:
-    """A rectangle of values to write RAW: `row` is 1-based, `column` 0-based."""
-
-    title: str
-    row: int
-    column: int
-    values: list[list[Raw]]
-
-    def a1(self) -> str:
-        width = max((len(r) for r in self.values), default=1)
-        end_col = col_letter(self.column + width - 1)
-        end_row = self.row + len(self.values) - 1
-        return f"{quote(self.title)}!{col_letter(self.column)}{self.row}:{end_col}{end_row}"
-
-
-@dataclass
-class Changes:
-    """Everything one write would do."""
-
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    blocks: list[Block] = field(default_factory=list)
-    undo_requests: list[dict[str, Any]] = field(default_factory=list)
-    undo_blocks: list[Block] = field(default_factory=list)
-    details: list[str] = field(default_factory=list)
-    cells: int = 0
-    tabs: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not self.requests and not self.blocks
-
-
-def _cell(grid: tuple[tuple[Raw, ...], ...], r: int, c: int) -> Raw:
-    if r < len(grid):
-        row = grid[r]
-        if c < len(row):
-            return row[c]
-    return None
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
@@ -69,37 +28,6 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((r, r))
     return runs
-
-
-def _grow(info: SheetInfo, rows: int, columns: int, out: Changes) -> None:
-    """Grid growth before values (values writes never grow a sheet), and its undo."""
-    for dim, have, need in (("ROWS", info.rows, rows), ("COLUMNS", info.columns, columns)):
-        if need > have:
-            out.requests.append(
-                {
-                    "appendDimension": {
-                        "sheetId": info.sheet_id,
-                        "dimension": dim,
-                        "length": need - have,
-                    }
-                }
-            )
-    if rows > info.rows or columns > info.columns:
-        out.undo_requests.append(
-            {
-                "updateSheetProperties": {
-                    "properties": {
-                        "sheetId": info.sheet_id,
-                        "gridProperties": {"rowCount": info.rows, "columnCount": info.columns},
-                    },
-                    "fields": "gridProperties.rowCount,gridProperties.columnCount",
-                }
-            }
-        )
-        out.details.append(
-            f"{info.title}: grid grown to {max(rows, info.rows)} rows x "
-            f"{max(columns, info.columns)} columns"
-        )
 
 
 def place_columns(plan: WritePlan, state: ReadState, info: SheetInfo) -> dict[str, int]:
@@ -118,7 +46,7 @@ def place_columns(plan: WritePlan, state: ReadState, info: SheetInfo) -> dict[st
         c = marks.get(col.header, by_text.get(col.header))
         if c is None and col.letter:
             c = _letter_index(col.letter)
-            current = _cell(grid, plan.header_row - 1, c)
+            current = cell_at(grid, plan.header_row - 1, c)
             if current not in (None, "") and str(current).strip() != col.header:
                 raise InputError(
                     f"Column {col.letter} is pinned to '{col.header}' but holds '{current}'. "
@@ -145,16 +73,16 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
     for col in plan.columns:
         c = placed[col.header]
         changed: list[int] = []  # 0-based sheet rows
-        header_now = _cell(grid, h - 1, c)
+        header_now = cell_at(grid, h - 1, c)
         if not (isinstance(header_now, str) and header_now.strip() == col.header):
             changed.append(h - 1)
         extent = len(col.values)
         for r in range(h, len(grid)):
-            if _cell(grid, r, c) not in (None, ""):
+            if cell_at(grid, r, c) not in (None, ""):
                 extent = max(extent, r - h + 1)
         wanted = [to_json(v) for v in col.values] + [""] * (extent - len(col.values))
         for i, value in enumerate(wanted):
-            if not same(_cell(grid, h + i, c), value):
+            if not same(cell_at(grid, h + i, c), value):
                 changed.append(h + i)
         if not changed:
             continue
@@ -164,7 +92,7 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
             old: list[list[Raw]] = []
             for r in range(r0, r1 + 1):
                 values.append([col.header if r == h - 1 else wanted[r - h]])
-                before = _cell(grid, r, c)
+                before = cell_at(grid, r, c)
                 old.append(["" if before is None else before])
             out.blocks.append(Block(plan.sheet, r0 + 1, c, values))
             out.undo_blocks.append(Block(plan.sheet, r0 + 1, c, old))
@@ -174,25 +102,7 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
             f"{plan.sheet}: {len(changed)} changed cells in '{col.header}' (column {col_letter(c)})"
         )
         if col.kind == "date":
-            out.requests.append(_date_format(state.sheets[plan.sheet].sheet_id, h, None, c))
-
-
-def _date_format(sheet_id: int, first_row: int, last_row: int | None, c: int) -> dict[str, Any]:
-    rng: dict[str, Any] = {
-        "sheetId": sheet_id,
-        "startRowIndex": first_row,
-        "startColumnIndex": c,
-        "endColumnIndex": c + 1,
-    }
-    if last_row is not None:
-        rng["endRowIndex"] = last_row
-    return {
-        "repeatCell": {
-            "range": rng,
-            "cell": {"userEnteredFormat": DATE_FORMAT},
-            "fields": "userEnteredFormat.numberFormat",
-        }
-    }
+            out.requests.append(date_format(state.sheets[plan.sheet].sheet_id, h, None, c))
 
 
 def stage_rules(
@@ -285,125 +195,6 @@ def column_marks(
         out.details.append(f"{info.title}: column markers added for {', '.join(added)}")
 
 
-def _user_value(v: Raw) -> dict[str, Any]:
-    if v in ("", None):
-        return {}
-    if isinstance(v, bool):
-        return {"userEnteredValue": {"boolValue": v}}
-    if isinstance(v, int | float):
-        return {"userEnteredValue": {"numberValue": v}}
-    return {"userEnteredValue": {"stringValue": str(v)}}
-
-
-def owned_tab(tab: OwnedTab, state: ReadState, out: Changes) -> None:
-    rows = [[to_json(v) for v in row] for row in tab.rows]
-    height, width = len(rows), max((len(r) for r in rows), default=0)
-    info = state.sheets.get(tab.name)
-    if info is None:
-        taken = {s.sheet_id for s in state.sheets.values()}
-        sheet_id = formats.stable_id("tab", tab.name)
-        while sheet_id in taken:
-            sheet_id = (sheet_id + 1) & 0x7FFFFFFF or 1
-        out.requests.append(
-            {
-                "addSheet": {
-                    "properties": {
-                        "sheetId": sheet_id,
-                        "title": tab.name,
-                        "gridProperties": {
-                            "rowCount": max(height, 100),
-                            "columnCount": max(width, 26),
-                        },
-                    }
-                }
-            }
-        )
-        if rows:
-            # content goes in the same atomic batchUpdate: the tab appears whole or not at all
-            out.requests.append(
-                {
-                    "updateCells": {
-                        "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                        "rows": [{"values": [_user_value(v) for v in row]} for row in rows],
-                        "fields": "userEnteredValue",
-                    }
-                }
-            )
-        out.undo_requests.append({"deleteSheet": {"sheetId": sheet_id}})
-        for c in tab.date_columns:
-            out.requests.append(_date_format(sheet_id, 0, max(height, 1), c))
-        out.cells += sum(len(r) for r in rows)
-        out.tabs.append(tab.name)
-        out.details.append(f"{tab.name}: tab created ({height} rows)")
-        _chart(tab, sheet_id, state, out, new_tab=True)
-        return
-    if tab.name not in state.grids:
-        raise InputError(
-            f"Tab '{tab.name}' exists but was not read: pass it in read(owned_tabs=...) so the "
-            f"write can tell whether it changed.",
-            sheet=tab.name,
-        )
-    current = state.grids[tab.name]
-    cur_h = len(current)
-    cur_w = max((len(r) for r in current), default=0)
-    box_h, box_w = max(height, cur_h), max(width, cur_w)
-    differs = any(
-        not same(_cell(current, r, c), rows[r][c] if r < height and c < len(rows[r]) else "")
-        for r in range(box_h)
-        for c in range(box_w)
-    )
-    if differs:
-        _grow(info, height, width, out)
-        values = [
-            [rows[r][c] if r < height and c < len(rows[r]) else "" for c in range(box_w)]
-            for r in range(box_h)
-        ]
-        old = [
-            [v if (v := _cell(current, r, c)) is not None else "" for c in range(box_w)]
-            for r in range(box_h)
-        ]
-        out.blocks.append(Block(tab.name, 1, 0, values))
-        out.undo_blocks.append(Block(tab.name, 1, 0, old))
-        for c in tab.date_columns:
-            out.requests.append(_date_format(info.sheet_id, 0, max(height, 1), c))
-        out.cells += box_h * box_w
-        out.tabs.append(tab.name)
-        out.details.append(f"{tab.name}: rewritten ({height} rows)")
-    _chart(tab, info.sheet_id, state, out, new_tab=False)
-
-
-def _chart(tab: OwnedTab, sheet_id: int, state: ReadState, out: Changes, *, new_tab: bool) -> None:
-    chart_id = formats.stable_id("chart", tab.name)
-    existing = None if new_tab else state.charts.get(chart_id)
-    if tab.chart is None:
-        if existing is not None:
-            out.requests.append({"deleteEmbeddedObject": {"objectId": chart_id}})
-            out.details.append(f"{tab.name}: chart removed")
-        return
-    spec = formats.chart_spec(sheet_id, tab.chart)
-    if existing is None:
-        out.requests.append(
-            {
-                "addChart": {
-                    "chart": {
-                        "chartId": chart_id,
-                        "spec": spec,
-                        "position": formats.chart_position(sheet_id, tab.chart),
-                    }
-                }
-            }
-        )
-        if not new_tab:
-            out.undo_requests.append({"deleteEmbeddedObject": {"objectId": chart_id}})
-        out.details.append(f"{tab.name}: chart '{tab.chart.title}' added")
-    elif not formats.contains(existing[1].get("spec", {}), spec):
-        out.requests.append({"updateChartSpec": {"chartId": chart_id, "spec": spec}})
-        out.undo_requests.append(
-            {"updateChartSpec": {"chartId": chart_id, "spec": existing[1].get("spec", {})}}
-        )
-        out.details.append(f"{tab.name}: chart '{tab.chart.title}' updated")
-
-
 def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
     """The fewest requests that make the spreadsheet hold `plan`."""
     info = state.sheets.get(plan.sheet)
@@ -416,17 +207,13 @@ def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
     managed_blocks(plan, state, placed, out)
     need_rows = max([plan.header_row + len(c.values) for c in plan.columns], default=0)
     need_cols = max([c + 1 for c in placed.values()], default=0)
-    grow = Changes()
-    _grow(info, need_rows, need_cols, grow)
-    out.requests[:0] = grow.requests  # growth first: every later request may need the room
-    out.undo_requests += grow.undo_requests
-    out.details[:0] = grow.details
+    growth = Changes()
+    grow(info, need_rows, need_cols, growth)
+    out.requests[:0] = growth.requests  # growth first: every later request may need the room
+    out.undo_requests += growth.undo_requests
+    out.details[:0] = growth.details
     stage_rules(plan, state, info, placed, out)
     column_marks(plan, state, info, placed, out)
     for tab in plan.tabs:
         owned_tab(tab, state, out)
     return out
-
-
-def managed_column(plan: WritePlan, header: str) -> ManagedColumn | None:
-    return next((c for c in plan.columns if c.header == header), None)
