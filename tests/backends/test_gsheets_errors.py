@@ -115,3 +115,17 @@ def test_400_cell_limit_is_explained(emulator: Emulator, gclient: gspread.Client
     data = read(backend)
     with pytest.raises(RemoteError, match=r"limit of 10,000,000 cells.*Nothing was written"):
         backend.write(plan_for(data), data)
+
+
+def test_html_error_page_is_still_a_retried_502(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 5)
+    waits: list[float] = []
+    backend = GoogleSheetsBackend(gclient, key, retry=policy(waits, attempts=2))
+    emulator.fail_next(502, count=1, text="<html><body>Bad Gateway</body></html>")
+    assert len(read(backend).contacts) == 5 and waits == [1.25]
+    emulator.fail_next(502, count=2, text="<html><body>Bad Gateway</body></html>")
+    with pytest.raises(RemoteError, match="HTTP 502") as info:
+        read(backend)
+    assert info.value.status == 502

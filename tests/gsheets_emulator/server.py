@@ -46,6 +46,7 @@ class Fault:
     path_contains: str | None = None
     message: str | None = None
     after: int = 0  # let this many matching requests through first
+    text: str | None = None  # a non-JSON body (an HTML error page from a proxy)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -301,6 +302,27 @@ class _Handler(BaseHTTPRequestHandler):
         if data:
             self.wfile.write(data)
 
+    def _send_text(self, status: int, text: str, started: float, size_in: int) -> None:
+        data = text.encode()
+        url = urlsplit(self.path)
+        with self.emu.lock:
+            self.emu.log.append(
+                Logged(
+                    self.command,
+                    url.path,
+                    url.query,
+                    size_in,
+                    len(data),
+                    status,
+                    time.perf_counter() - started,
+                )
+            )
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _handle(self) -> None:
         started = time.perf_counter()
         length = int(self.headers.get("Content-Length") or 0)
@@ -327,6 +349,9 @@ class _Handler(BaseHTTPRequestHandler):
                         time.perf_counter() - started,
                     )
                 )
+            return
+        if fault and fault.status is not None and fault.text is not None:
+            self._send_text(fault.status, fault.text, started, len(raw))
             return
         if fault and fault.status is not None:
             error = ApiError(fault.status, fault.message or _FAULT_TEXT.get(fault.status, "Error"))

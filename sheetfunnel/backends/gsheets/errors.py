@@ -8,14 +8,14 @@ from gspread.exceptions import APIError
 
 from sheetfunnel.errors import RemoteError, SheetfunnelError
 
-from .retry import Exhausted
+from .retry import Exhausted, status_of
 
 NOTHING = "Nothing was written."
 
 
 def _api_message(ex: APIError) -> str:
     try:
-        return str(ex.error.get("message", "")) or str(ex)
+        return str(ex.error.get("message", ""))[:300] or str(ex)
     except AttributeError:
         return str(ex)
 
@@ -33,7 +33,7 @@ def explain(
     attempts = failure.attempts if isinstance(failure, Exhausted) else 1
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     if isinstance(ex, APIError):
-        code, message = ex.code, _api_message(ex)
+        code, message = status_of(ex), _api_message(ex)
         if code == 403:
             who = account or "the account sheetfunnel runs as"
             return RemoteError(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from sheetfunnel.backends.base import EPOCH_1900, CellValue
 
@@ -71,9 +74,18 @@ def quote(title: str) -> str:
 
 
 def to_json(value: CellValue) -> Raw:
-    """A plan value as sent with RAW input: dates as serial numbers, None/NaN as "" (clear)."""
+    """A plan value as sent with RAW input: dates as serial numbers, None/NaN/NA as ""
+    (clear). numpy/pandas scalars are accepted too (the engine works on DataFrames)."""
     if value is None:
         return ""
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        with contextlib.suppress(ValueError, TypeError):
+            value = value.item()  # numpy scalar -> Python
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
     if isinstance(value, bool | str):
         return value
     if isinstance(value, dt.datetime):

@@ -42,9 +42,18 @@ class Exhausted(Exception):
         self.error, self.attempts, self.waited = error, attempts, waited
 
 
+def status_of(ex: APIError) -> int:
+    """The HTTP status: gspread reports -1 when the error body is not JSON (a proxy's HTML
+    502 page, say), so fall back to the response itself."""
+    response = getattr(ex, "response", None)
+    if (ex.code is None or ex.code < 100) and response is not None:
+        return int(response.status_code)
+    return int(ex.code)
+
+
 def retriable(ex: BaseException) -> bool:
     if isinstance(ex, APIError):
-        return ex.code in RETRIABLE_STATUS
+        return status_of(ex) in RETRIABLE_STATUS
     return isinstance(ex, requests.exceptions.Timeout | requests.exceptions.ConnectionError)
 
 
