@@ -221,3 +221,29 @@ def test_rule_shapes_recognised_as_ours() -> None:
     other = json.loads(json.dumps(rule))
     other["booleanRule"]["condition"]["values"][0]["userEnteredValue"] = '=$G2="Prospect"'
     assert signature(other, 5) is None  # formula column differs from the range
+
+
+def test_header_row_below_a_title_row(emulator: Emulator, gclient: gspread.Client) -> None:
+    key = seed(emulator, 8, header_row=3)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend, header_row=3)
+    assert list(data.contacts.index)[:2] == [4, 5]
+    backend.write(plan_for(data, header_row=3), data)
+    rows = gclient.open_by_key(key).worksheet("Contacts").get_all_values()
+    assert rows[0][0] == "Pipeline export" and rows[1] == [""] * len(rows[1])
+    assert rows[2][6:10] == ["Score", "Stage", "Next action", "Why"]
+    assert rows[3][7] == "Lead" and len(rows) == 3 + 8
+    rule = _rules(gclient, key)[0]
+    assert rule["ranges"][0]["startRowIndex"] == 3
+    assert _formulas(_rules(gclient, key))[0] == '=$H4="Lead"'
+    data = read(backend, header_row=3)
+    assert not backend.write(plan_for(data, header_row=3), data).changed
+
+
+def test_stage_colours_on_a_users_own_column(emulator: Emulator, gclient: gspread.Client) -> None:
+    key = seed(emulator, 8)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    plan = replace(plan_for(data), stage_header="Source")
+    backend.write(plan, data)
+    assert _formulas(_rules(gclient, key))[0] == '=$E2="Lead"'

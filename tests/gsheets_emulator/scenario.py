@@ -46,13 +46,17 @@ def contact_row(i: int) -> list[Any]:
     ]
 
 
-def seed(emu: Emulator, contacts: int, activities: int = 0) -> str:
-    """A spreadsheet with a Contacts tab (header row 1) and an Activities tab."""
+def seed(emu: Emulator, contacts: int, activities: int = 0, *, header_row: int = 1) -> str:
+    """A spreadsheet with a Contacts tab (headers on `header_row`) and an Activities tab."""
     key = emu.create("Pipeline")
     with emu.lock:
         ss = emu.spreadsheets[key]
         ss.sheets[0].title = "Contacts"
-        fill(ss.sheets[0], [USER_HEADERS] + [contact_row(i) for i in range(contacts)])
+        above: list[list[Any]] = [["Pipeline export"]] + [[] for _ in range(header_row - 2)]
+        fill(
+            ss.sheets[0],
+            above[: header_row - 1] + [USER_HEADERS] + [contact_row(i) for i in range(contacts)],
+        )
         log = Sheet(1, "Activities")
         fill(
             log,
@@ -66,8 +70,8 @@ def seed(emu: Emulator, contacts: int, activities: int = 0) -> str:
     return key
 
 
-def read(backend: Any) -> SheetData:
-    return backend.read("Contacts", 1, "Activities", 1, ("Summary", "History"))
+def read(backend: Any, header_row: int = 1) -> SheetData:
+    return backend.read("Contacts", header_row, "Activities", 1, ("Summary", "History"))
 
 
 def plan_for(
@@ -76,6 +80,7 @@ def plan_for(
     shift: int = 0,
     colours: dict[str, str] | None = None,
     why: str | None = None,
+    header_row: int = 1,
 ) -> WritePlan:
     """A complete plan: four managed columns, stage colours, Summary (with chart), History."""
     keys = tuple(data.contacts["Email"]) if "Email" in data.contacts else ()
@@ -85,7 +90,7 @@ def plan_for(
     colours = colours or COLOURS
     return WritePlan(
         sheet="Contacts",
-        header_row=1,
+        header_row=header_row,
         key_header="Email",
         keys=keys,
         columns=(

@@ -118,6 +118,17 @@ def stage_rules(
     wanted: list[tuple[formats.Signature, dict[str, Any]]] = []
     if plan.stage_colours:
         c = placed.get(plan.stage_header)
+        if c is None:  # a column of the user's (e.g. a hand-kept stage), found by header
+            grid = state.grids.get(plan.sheet, ())
+            header = grid[plan.header_row - 1] if len(grid) >= plan.header_row else ()
+            c = next(
+                (
+                    i
+                    for i, v in enumerate(header)
+                    if isinstance(v, str) and v.strip() == plan.stage_header
+                ),
+                None,
+            )
         if c is None:
             raise InputError(
                 f"Stage column '{plan.stage_header}' not found in tab '{plan.sheet}'.",
