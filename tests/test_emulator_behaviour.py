@@ -163,3 +163,23 @@ def test_service_account_token_exchange(emulator: Emulator, tmp_path: Path) -> N
     assert [c["iss"] for c in emulator.issuer.exchanges] == [email]
     assert emulator.log[0].path == "/token"
     assert all(c.status == 200 for c in emulator.api_calls())
+
+
+def test_rules_follow_inserted_columns_and_rows(gclient: gspread.Client) -> None:
+    sh = gclient.create("shift")
+    rule = {
+        "ranges": [{"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 7, "endColumnIndex": 8}],
+        "booleanRule": {
+            "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": '=$H2="Q3"'}]},
+            "format": {"backgroundColor": {"red": 1}},
+        },
+    }
+    sh.batch_update({"requests": [{"addConditionalFormatRule": {"rule": rule}}]})
+    ws = sh.sheet1
+    ws.insert_cols([["x"], ["y"]], col=1)
+    ws.insert_rows([["r"]], row=1)
+    (got,) = sh.fetch_sheet_metadata({"fields": "sheets.conditionalFormats"})["sheets"][0][
+        "conditionalFormats"
+    ]
+    assert got["ranges"] == [{"startRowIndex": 2, "startColumnIndex": 9, "endColumnIndex": 10}]
+    assert got["booleanRule"]["condition"]["values"][0]["userEnteredValue"] == '=$J3="Q3"'

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
+from . import a1
 from . import fields as fm
-from .batch_objects import ObjectRequests, RequestError, rand_id
+from .batch_objects import ObjectRequests, RequestError, clean_grid_range, rand_id
 from .state import ApiError, Sheet, Spreadsheet
 from .values import from_extended, normalise_format
 
@@ -203,6 +205,18 @@ class Batch(ObjectRequests):
                 dr["startIndex"], dr["endIndex"] = start, start + span
             kept.append(meta)
         self.ss.metadata = kept
+        for rule in sheet.conditional_formats:
+            rule["ranges"] = [
+                r for r in (_shift_range(g, rows_dim, mapping) for g in rule["ranges"]) if r
+            ]
+            for kind in ("booleanRule", "gradientRule"):
+                cond = rule.get(kind, {}).get("condition", {})
+                for v in cond.get("values", []):
+                    if str(v.get("userEnteredValue", "")).startswith("="):
+                        v["userEnteredValue"] = _shift_refs(
+                            v["userEnteredValue"], rows_dim, mapping
+                        )
+        sheet.conditional_formats[:] = [r for r in sheet.conditional_formats if r["ranges"]]
 
     def do_insertDimension(self, body: dict[str, Any]) -> dict[str, Any]:
         rng = body.get("range", {})
@@ -322,6 +336,47 @@ class Batch(ObjectRequests):
                 else:
                     sheet.formats[(r0 + k, c0 + j)] = fmts[i][j]
         return {}
+
+
+_REF = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
+
+
+def _shift_range(
+    gr: dict[str, Any], rows: bool, mapping: Callable[[int], int | None]
+) -> dict[str, Any] | None:
+    """A GridRange after rows/columns moved: it follows its cells (None if they all went)."""
+    s_key, e_key = (
+        ("startRowIndex", "endRowIndex") if rows else ("startColumnIndex", "endColumnIndex")
+    )
+    start, end = gr.get(s_key, 0), gr.get(e_key)
+    moved = [
+        m
+        for i in range(start, end if end is not None else start + 1)
+        if (m := mapping(i)) is not None
+    ]
+    if not moved:
+        return None
+    out = dict(gr)
+    out[s_key] = min(moved)
+    if end is not None:
+        out[e_key] = max(moved) + 1
+    return clean_grid_range(out)
+
+
+def _shift_refs(formula: str, rows: bool, mapping: Callable[[int], int | None]) -> str:
+    """Cell references in a rule's formula follow moved rows/columns (text in quotes kept)."""
+
+    def one(m: re.Match[str]) -> str:
+        col, row = a1.col_index(m.group(2)), int(m.group(4)) - 1
+        target = mapping(row if rows else col)
+        if target is None:
+            return "#REF!"
+        if rows:
+            return f"{m.group(1)}{m.group(2)}{m.group(3)}{target + 1}"
+        return f"{m.group(1)}{a1.col_letter(target)}{m.group(3)}{m.group(4)}"
+
+    parts = formula.split('"')
+    return '"'.join(_REF.sub(one, p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 def _meta_sheet(meta: dict[str, Any]) -> int | None:
