@@ -1,4 +1,5 @@
-"""Fixtures for the Excel backend tests (the engine owns tests/conftest.py)."""
+"""Fixtures for the backend tests: Excel workbooks (tests/backends/excel_helpers.py) and a
+running Google Sheets emulator with a real gspread client (tests/gsheets_emulator/)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from pathlib import Path
 
 import pytest
 from excel_helpers import CORPUS, make_contacts_xlsx
+
+from tests.gsheets_emulator.fixtures import emulator, gclient
+
+__all__ = ["emulator", "gclient"]
 
 
 @pytest.fixture

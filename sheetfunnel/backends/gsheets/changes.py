@@ -1,0 +1,100 @@
+"""The plain data a write plan turns into: value blocks, structure requests, their undo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Raw, SheetInfo, col_letter, quote
+
+DATE_FORMAT = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
+
+
+@dataclass
+class Block:
+    """A rectangle of values to write RAW: `row` is 1-based, `column` 0-based."""
+
+    title: str
+    row: int
+    column: int
+    values: list[list[Raw]]
+
+    def a1(self) -> str:
+        width = max((len(r) for r in self.values), default=1)
+        end_col = col_letter(self.column + width - 1)
+        end_row = self.row + len(self.values) - 1
+        return f"{quote(self.title)}!{col_letter(self.column)}{self.row}:{end_col}{end_row}"
+
+
+@dataclass
+class Changes:
+    """Everything one write would do."""
+
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    undo_requests: list[dict[str, Any]] = field(default_factory=list)
+    undo_blocks: list[Block] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+    cells: int = 0
+    tabs: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.requests and not self.blocks
+
+
+def cell_at(grid: tuple[tuple[Raw, ...], ...], r: int, c: int) -> Raw:
+    if r < len(grid):
+        row = grid[r]
+        if c < len(row):
+            return row[c]
+    return None
+
+
+def grow(info: SheetInfo, rows: int, columns: int, out: Changes) -> None:
+    """Grid growth before values (values writes never grow a sheet), and its undo."""
+    for dim, have, need in (("ROWS", info.rows, rows), ("COLUMNS", info.columns, columns)):
+        if need > have:
+            out.requests.append(
+                {
+                    "appendDimension": {
+                        "sheetId": info.sheet_id,
+                        "dimension": dim,
+                        "length": need - have,
+                    }
+                }
+            )
+    if rows > info.rows or columns > info.columns:
+        out.undo_requests.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {
+                        "sheetId": info.sheet_id,
+                        "gridProperties": {"rowCount": info.rows, "columnCount": info.columns},
+                    },
+                    "fields": "gridProperties.rowCount,gridProperties.columnCount",
+                }
+            }
+        )
+        out.details.append(
+            f"{info.title}: grid grown to {max(rows, info.rows)} rows x "
+            f"{max(columns, info.columns)} columns"
+        )
+
+
+def date_format(sheet_id: int, first_row: int, last_row: int | None, c: int) -> dict[str, Any]:
+    rng: dict[str, Any] = {
+        "sheetId": sheet_id,
+        "startRowIndex": first_row,
+        "startColumnIndex": c,
+        "endColumnIndex": c + 1,
+    }
+    if last_row is not None:
+        rng["endRowIndex"] = last_row
+    return {
+        "repeatCell": {
+            "range": rng,
+            "cell": {"userEnteredFormat": DATE_FORMAT},
+            "fields": "userEnteredFormat.numberFormat",
+        }
+    }

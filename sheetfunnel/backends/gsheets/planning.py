@@ -1,0 +1,230 @@
+"""Compare a WritePlan with what was read and work out the fewest writes that reach it.
+
+Pure: no I/O. The result says what to send (structure requests, value blocks), what to
+describe, and how to undo the structure if the value writes fail afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sheetfunnel.backends.base import WritePlan
+from sheetfunnel.errors import InputError
+
+from . import formats
+from .changes import Block, Changes, cell_at, date_format, grow
+from .model import COLUMN_KEY, Raw, ReadState, SheetInfo, col_letter, same, to_json
+from .tabs import owned_tab
+
+#: Changed cells closer than this in one column are sent as one range (fewer ranges).
+MERGE_GAP = 16
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and r - runs[-1][1] <= MERGE_GAP:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    return runs
+
+
+def place_columns(plan: WritePlan, state: ReadState, info: SheetInfo) -> dict[str, int]:
+    """Column index of each managed header: our developer metadata wins, then the header text,
+    then the pinned letter, then the next free column."""
+    grid = state.grids.get(plan.sheet, ())
+    header = grid[plan.header_row - 1] if len(grid) >= plan.header_row else ()
+    by_text: dict[str, int] = {}
+    for c, text in enumerate(header):
+        if isinstance(text, str) and text.strip() and text.strip() not in by_text:
+            by_text[text.strip()] = c
+    marks = {m.header: m.column for m in state.marks if m.sheet_id == info.sheet_id}
+    width = max((len(r) for r in grid), default=0)
+    placed: dict[str, int] = {}
+    for col in plan.columns:
+        c = marks.get(col.header, by_text.get(col.header))
+        if c is None and col.letter:
+            c = _letter_index(col.letter)
+            current = cell_at(grid, plan.header_row - 1, c)
+            if current not in (None, "") and str(current).strip() != col.header:
+                raise InputError(
+                    f"Column {col.letter} is pinned to '{col.header}' but holds '{current}'. "
+                    f"Change the pinned letter in the config or move that column.",
+                    sheet=plan.sheet,
+                    column=col.header,
+                )
+        if c is None:
+            c = max([width, *[p + 1 for p in placed.values()]])
+        placed[col.header] = c
+    return placed
+
+
+def _letter_index(letters: str) -> int:
+    n = 0
+    for ch in letters.strip().upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], out: Changes) -> None:
+    grid = state.grids.get(plan.sheet, ())
+    h = plan.header_row
+    for col in plan.columns:
+        c = placed[col.header]
+        changed: list[int] = []  # 0-based sheet rows
+        header_now = cell_at(grid, h - 1, c)
+        if not (isinstance(header_now, str) and header_now.strip() == col.header):
+            changed.append(h - 1)
+        extent = len(col.values)
+        for r in range(h, len(grid)):
+            if cell_at(grid, r, c) not in (None, ""):
+                extent = max(extent, r - h + 1)
+        wanted = [to_json(v) for v in col.values] + [""] * (extent - len(col.values))
+        for i, value in enumerate(wanted):
+            if not same(cell_at(grid, h + i, c), value):
+                changed.append(h + i)
+        if not changed:
+            continue
+        count = 0
+        for r0, r1 in _runs(changed):
+            values: list[list[Raw]] = []
+            old: list[list[Raw]] = []
+            for r in range(r0, r1 + 1):
+                values.append([col.header if r == h - 1 else wanted[r - h]])
+                before = cell_at(grid, r, c)
+                old.append(["" if before is None else before])
+            out.blocks.append(Block(plan.sheet, r0 + 1, c, values))
+            out.undo_blocks.append(Block(plan.sheet, r0 + 1, c, old))
+            count += len(values)
+        out.cells += count
+        out.details.append(
+            f"{plan.sheet}: {len(changed)} changed cells in '{col.header}' (column {col_letter(c)})"
+        )
+        if col.kind == "date":
+            out.requests.append(date_format(state.sheets[plan.sheet].sheet_id, h, None, c))
+
+
+def stage_rules(
+    plan: WritePlan, state: ReadState, info: SheetInfo, placed: dict[str, int], out: Changes
+) -> None:
+    """Ours left alone when right; else deleted (highest index first) and re-added at the end."""
+    current = list(state.rules.get(info.sheet_id, ()))
+    ours = [
+        (i, sig)
+        for i, r in enumerate(current)
+        if (sig := formats.signature(r, info.sheet_id, info.rows)) is not None
+    ]
+    wanted: list[tuple[formats.Signature, dict[str, Any]]] = []
+    if plan.stage_colours:
+        c = placed.get(plan.stage_header)
+        if c is None:  # a column of the user's (e.g. a hand-kept stage), found by header
+            grid = state.grids.get(plan.sheet, ())
+            header = grid[plan.header_row - 1] if len(grid) >= plan.header_row else ()
+            c = next(
+                (
+                    i
+                    for i, v in enumerate(header)
+                    if isinstance(v, str) and v.strip() == plan.stage_header
+                ),
+                None,
+            )
+        if c is None:
+            raise InputError(
+                f"Stage column '{plan.stage_header}' not found in tab '{plan.sheet}'.",
+                sheet=plan.sheet,
+                column=plan.stage_header,
+            )
+        for colour in plan.stage_colours:
+            wanted.append(
+                (
+                    formats.wanted_signature(c, plan.header_row, colour),
+                    formats.stage_rule(info.sheet_id, c, plan.header_row, colour),
+                )
+            )
+    if [s for _, s in ours] == [s for s, _ in wanted]:
+        return
+    for i, _ in sorted(ours, reverse=True):
+        out.requests.append({"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": i}})
+    remaining = len(current) - len(ours)
+    for k, (_, rule) in enumerate(wanted):
+        out.requests.append({"addConditionalFormatRule": {"rule": rule, "index": remaining + k}})
+    # undo: drop what we added, put the old ones back where they were
+    for k in reversed(range(len(wanted))):
+        out.undo_requests.append(
+            {"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": remaining + k}}
+        )
+    for i, _ in ours:
+        out.undo_requests.append({"addConditionalFormatRule": {"rule": current[i], "index": i}})
+    out.details.append(
+        f"{info.title}: stage colours set ({len(wanted)} rules, {len(ours)} old ones replaced)"
+    )
+
+
+def column_marks(
+    plan: WritePlan, state: ReadState, info: SheetInfo, placed: dict[str, int], out: Changes
+) -> None:
+    have = {(m.header, m.column) for m in state.marks if m.sheet_id == info.sheet_id}
+    added = []
+    for col in plan.columns:
+        c = placed[col.header]
+        if (col.header, c) in have:
+            continue
+        out.requests.append(
+            {
+                "createDeveloperMetadata": {
+                    "developerMetadata": {
+                        "metadataKey": COLUMN_KEY,
+                        "metadataValue": col.header,
+                        "location": {
+                            "dimensionRange": {
+                                "sheetId": info.sheet_id,
+                                "dimension": "COLUMNS",
+                                "startIndex": c,
+                                "endIndex": c + 1,
+                            }
+                        },
+                        "visibility": "DOCUMENT",
+                    }
+                }
+            }
+        )
+        out.undo_requests.append(
+            {
+                "deleteDeveloperMetadata": {
+                    "dataFilter": {
+                        "developerMetadataLookup": {
+                            "metadataKey": COLUMN_KEY,
+                            "metadataValue": col.header,
+                        }
+                    }
+                }
+            }
+        )
+        added.append(col.header)
+    if added:
+        out.details.append(f"{info.title}: column markers added for {', '.join(added)}")
+
+
+def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
+    """The fewest requests that make the spreadsheet hold `plan`."""
+    info = state.sheets.get(plan.sheet)
+    if info is None:
+        raise InputError(
+            f"Tab '{plan.sheet}' not found in spreadsheet {state.key}.", sheet=plan.sheet
+        )
+    out = Changes()
+    placed = place_columns(plan, state, info)
+    managed_blocks(plan, state, placed, out)
+    need_rows = max([plan.header_row + len(c.values) for c in plan.columns], default=0)
+    need_cols = max([c + 1 for c in placed.values()], default=0)
+    growth = Changes()
+    grow(info, need_rows, need_cols, growth)
+    out.requests[:0] = growth.requests  # growth first: every later request may need the room
+    out.undo_requests += growth.undo_requests
+    out.details[:0] = growth.details
+    stage_rules(plan, state, info, placed, out)
+    column_marks(plan, state, info, placed, out)
+    for tab in plan.tabs:
+        owned_tab(tab, state, out)
+    return out
