@@ -120,7 +120,8 @@ def prepare(
             {"contact": np.array([], dtype="int64"), "type": [], "date": [], "count": []}
         )
     log["date"] = log["date"].astype("datetime64[ns]")
-    log["type"] = pd.Categorical(log["type"], categories=list(config.activity_types))
+    if not isinstance(log["type"].dtype, pd.CategoricalDtype):  # only when there was no row
+        log["type"] = pd.Categorical(log["type"], categories=list(config.activity_types))
     log["count"] = log["count"].astype("float64")
     future = log["date"] > _end_of_day(as_of)
     if future.any():
@@ -335,9 +336,10 @@ def _log_activities(
     type_codes, type_cells = pd.factorize(activities[cols["type"]])
     labels = to_text(pd.Series(type_cells, dtype=object)).str.casefold()
     lookup = type_lookup(config)
-    mapped = np.array([lookup.get(t) if isinstance(t, str) else None for t in labels] + [None])
-    type_id = mapped[type_codes]  # code -1 (a blank cell) picks the trailing None
-    untyped = pd.isna(type_id)
+    order = {t: i for i, t in enumerate(config.activity_types)}
+    mapped = [order.get(lookup.get(t), -1) if isinstance(t, str) else -1 for t in labels]
+    type_code = np.array([*mapped, -1])[type_codes]  # a blank cell (code -1) picks the last -1
+    untyped = type_code < 0
     count = int((untyped & ~unknown).sum())
     if count:
         seen = np.unique(type_codes[untyped & ~unknown])
@@ -358,7 +360,7 @@ def _log_activities(
     return pd.DataFrame(
         {
             "contact": contact[keep],
-            "type": type_id[keep],
+            "type": pd.Categorical.from_codes(type_code[keep], list(config.activity_types)),
             "date": dates.to_numpy(),
             "count": weight,
         }
@@ -375,6 +377,7 @@ def _column_activities(
 ) -> list[pd.DataFrame]:
     out = []
     tab = config.source.contacts_tab
+    types = list(config.activity_types)
     # a duplicated contact counts its first row only, like every other merged field
     first = row_contact[~row_contact.duplicated()]
     rows = raw.loc[first.index]
@@ -400,7 +403,7 @@ def _column_activities(
             pd.DataFrame(
                 {
                     "contact": row_contact[has].to_numpy(),
-                    "type": col.type,
+                    "type": pd.Categorical([col.type] * int(has.sum()), categories=types),
                     "date": dates[has].to_numpy(),
                     "count": count[has].to_numpy(),
                 }
