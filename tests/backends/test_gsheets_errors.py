@@ -129,3 +129,14 @@ def test_html_error_page_is_still_a_retried_502(
     with pytest.raises(RemoteError, match="HTTP 502") as info:
         read(backend)
     assert info.value.status == 502
+
+
+def test_connection_refused_is_retried_then_reported(emulator: Emulator) -> None:
+    key = seed(emulator, 2)
+    client = client_for(emulator)
+    emulator.stop()  # nothing listens on the port any more
+    waits: list[float] = []
+    backend = GoogleSheetsBackend(client, key, retry=policy(waits, attempts=3))
+    with pytest.raises(RemoteError, match=r"Could not reach Google Sheets .* after 3 attempts"):
+        read(backend)
+    assert waits == [1.25, 2.25]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import gspread
 
@@ -67,12 +68,7 @@ def test_only_changed_cells_are_sent(emulator: Emulator, gclient: gspread.Client
     score = plan.columns[0]
     values = list(score.values)
     values[1500] = 1234.5
-    changed = type(plan)(
-        **{
-            **plan.__dict__,
-            "columns": (type(score)(score.header, score.kind, tuple(values)), *plan.columns[1:]),
-        }
-    )
+    changed = replace(plan, columns=(replace(score, values=tuple(values)), *plan.columns[1:]))
     emulator.reset_log()
     result = backend.write(changed, data)
     assert result.cells_written == 1
@@ -109,3 +105,27 @@ def test_large_values_are_chunked_under_the_payload_limit(
     assert all(c.bytes_in < 50_000 + 5_000 for c in writes)
     data = read(backend)
     assert data.contacts["Why"].tolist() == ["x" * 40] * 3000
+
+
+def test_managed_cells_past_the_plan_are_cleared(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 10)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    backend.write(plan_for(data), data)
+    ws = gclient.open_by_key(key).worksheet("Contacts")
+    ws.batch_clear(["A9:F11"])  # the user empties the last three contacts
+    data = read(backend)
+    assert len(data.contacts) == 10  # their managed cells are still there
+    plan = plan_for(data)
+    short = replace(
+        plan,
+        keys=plan.keys[:7],
+        columns=tuple(replace(c, values=c.values[:7]) for c in plan.columns),
+    )
+    result = backend.write(short, data)
+    assert result.cells_written == 4 * 3
+    assert len(ws.get_all_values()) == 8
+    data = read(backend)
+    assert not backend.write(short, data).changed

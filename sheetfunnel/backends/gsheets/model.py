@@ -76,6 +76,11 @@ def quote(title: str) -> str:
 def to_json(value: CellValue) -> Raw:
     """A plan value as sent with RAW input: dates as serial numbers, None/NaN/NA as ""
     (clear). numpy/pandas scalars are accepted too (the engine works on DataFrames)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cases, fast
+        return value  # type: ignore[return-value]
+    if kind is float:
+        return value if math.isfinite(value) else ""  # type: ignore[arg-type,return-value]
     if value is None:
         return ""
     if hasattr(value, "item") and not isinstance(value, str | bytes):
@@ -102,6 +107,8 @@ def to_json(value: CellValue) -> Raw:
 
 def same(current: Raw, wanted: Raw) -> bool:
     """Is the cell already holding what we would write? ("" and None both mean empty.)"""
+    if type(current) is type(wanted) and current == wanted:
+        return True
     if current == "":
         current = None
     if wanted == "":

@@ -76,14 +76,15 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
         header_now = cell_at(grid, h - 1, c)
         if not (isinstance(header_now, str) and header_now.strip() == col.header):
             changed.append(h - 1)
+        below = [row[c] if c < len(row) else None for row in grid[h:]]  # this column, as read
         extent = len(col.values)
-        for r in range(h, len(grid)):
-            if cell_at(grid, r, c) not in (None, ""):
-                extent = max(extent, r - h + 1)
+        for i in range(len(below) - 1, extent - 1, -1):
+            if below[i] not in (None, ""):
+                extent = i + 1
+                break
         wanted = [to_json(v) for v in col.values] + [""] * (extent - len(col.values))
-        for i, value in enumerate(wanted):
-            if not same(cell_at(grid, h + i, c), value):
-                changed.append(h + i)
+        below += [None] * (len(wanted) - len(below))
+        changed += [h + i for i, value in enumerate(wanted) if not same(below[i], value)]
         if not changed:
             continue
         count = 0
