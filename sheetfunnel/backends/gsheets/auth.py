@@ -17,8 +17,10 @@ from requests.adapters import BaseAdapter
 
 from sheetfunnel.errors import ConfigError, ConfigProblem
 
+from . import endpoint
+from .endpoint import GOOGLE_HOSTS
+
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-GOOGLE_HOSTS = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
 ENV_VARS = ("SHEETFUNNEL_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS")
 _URL_KEY = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -97,7 +99,8 @@ def make_client(
     """An authorised client: a service-account key / OAuth client secret / user token file
     (argument, SHEETFUNNEL_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS), else Google's
     application-default credentials. Every request gets `timeout` seconds.
-    `session_adapter` is mounted for Google's hosts (e.g. to reach a local emulator)."""
+    `session_adapter` is mounted for Google's hosts (e.g. to reach a local emulator); by
+    default, $SHEETFUNNEL_SHEETS_ENDPOINT names such an endpoint."""
     path = credentials_file or next((os.environ[v] for v in ENV_VARS if os.environ.get(v)), None)
     if path:
         creds = _from_file(path)
@@ -116,6 +119,7 @@ def make_client(
             ) from ex
     client = gspread.Client(auth=creds)
     client.set_timeout(timeout)
+    session_adapter = session_adapter or endpoint.from_environment()
     if session_adapter is not None:
         for host in GOOGLE_HOSTS:
             client.http_client.session.mount(host, session_adapter)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import gspread
+import pandas as pd
 from google.auth.exceptions import GoogleAuthError
 
 from sheetfunnel.backends.base import EPOCH_1900, SheetData, WritePlan, WriteResult
@@ -116,6 +117,15 @@ class GoogleSheetsBackend:
             source=f"https://docs.google.com/spreadsheets/d/{self.key}",
             token=state,
         )
+
+    def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
+        """Another tab's raw values (a lookup such as a Companies tab): one more request."""
+        res = self._call(
+            lambda: self._http.values_batch_get(self.key, [quote(tab)], params=dict(VALUE_PARAMS)),
+            f"reading tab '{tab}'",
+        )
+        ranges = res.get("valueRanges", [])
+        return frame(grid_rows(ranges[0]) if ranges else (), header_row)
 
     # --- write ---
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:

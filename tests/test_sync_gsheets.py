@@ -1,0 +1,105 @@
+"""`sheetfunnel sync <key>` end to end against the local Sheets emulator: the real CLI, a real
+service-account login through the emulator's token endpoint, real gspread over HTTP."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sheetfunnel.backends.base import EPOCH_1900
+from sheetfunnel.cli import cli
+from sheetfunnel.demo import generate
+from tests.gsheets_emulator.fixtures import emulator, service_account_file
+from tests.gsheets_emulator.scenario import fill
+from tests.gsheets_emulator.state import Sheet
+
+DAY = dt.date(2026, 6, 30)
+__all__ = ["emulator"]  # the fixture
+
+
+def cell(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, dt.date):
+        return (value - EPOCH_1900).days  # a date as Sheets stores it: a serial
+    return value.item() if hasattr(value, "item") else value
+
+
+@pytest.fixture
+def sheet(emulator, tmp_path, monkeypatch):
+    contacts, activities = generate(seed=3, contacts=80, end=DAY)
+    key = emulator.create("Pipeline")
+    with emulator.lock:
+        book = emulator.spreadsheets[key]
+        book.sheets[0].title = "Contacts"
+        fill(
+            book.sheets[0],
+            [list(contacts.columns)]
+            + [[cell(v) for v in r] for r in contacts.itertuples(index=False)],
+        )
+        log = Sheet(1, "Activities")
+        fill(
+            log,
+            [list(activities.columns)]
+            + [[cell(v) for v in r] for r in activities.itertuples(index=False)],
+        )
+        book.sheets.append(log)
+    creds = service_account_file(emulator, tmp_path, "funnel@project.iam.gserviceaccount.com")
+    monkeypatch.setenv("SHEETFUNNEL_CREDENTIALS", str(creds))
+    monkeypatch.setenv("SHEETFUNNEL_SHEETS_ENDPOINT", emulator.url)
+    return key
+
+
+def rows_of(emulator, key, title):
+    with emulator.lock:
+        tab = emulator.spreadsheets[key].by_title(title)
+        return [[c.value if c else None for c in row] for row in tab.rows]
+
+
+def sync(*args):
+    return CliRunner().invoke(cli, ["sync", *map(str, args), "--as-of", str(DAY)])
+
+
+def test_sync_a_google_sheet_from_the_command_line(emulator, sheet):
+    result = sync(sheet)
+    assert result.exit_code == 0, result.output
+    assert f"Synced {sheet}: 80 contacts, 0 stage changes (0 forward, 0 back)." in result.output
+    contacts = rows_of(emulator, sheet, "Contacts")
+    header = contacts[0]
+    for managed in ("Score", "Fit", "Engagement", "Stage", "Stage since", "Next action", "Why"):
+        assert header.count(managed) == 1
+    stage = header.index("Stage")
+    assert {r[stage] for r in contacts[1:]} <= {
+        "Lead",
+        "MQL",
+        "SQL",
+        "Prospect",
+        "Customer",
+        "Disqualified",
+        "Lost",
+    }
+    assert rows_of(emulator, sheet, "Summary")[0][0] == "sheetfunnel summary"
+    assert rows_of(emulator, sheet, "History")[0][:4] == ["Date", "Contact", "From", "To"]
+
+    emulator.reset_log()
+    again = sync(sheet)
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines()[-1].endswith(
+        "nothing changed (80 contacts, 0 stage changes (0 forward, 0 back))."
+    )
+    assert {c.method for c in emulator.api_calls()} == {"GET"}
+
+
+def test_a_sheet_not_shared_names_the_account_to_share_it_with(emulator, sheet):
+    emulator.fail_next(403)
+    result = sync(sheet)
+    assert result.exit_code == 7
+    assert "funnel@project.iam.gserviceaccount.com" in result.output
+    assert result.output.startswith("Error: ")
+
+
+def test_an_unknown_sheet(emulator, sheet):
+    result = sync("1" * 40)
+    assert result.exit_code == 7
+    assert result.output.startswith(f"Error: Spreadsheet not found: {'1' * 40}.")
