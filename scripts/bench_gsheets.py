@@ -1,5 +1,5 @@
-"""Benchmark: one Google Sheets sync of 10,000 contacts + 100,000 activities, against the
-local emulator, through the real gspread client over real HTTP.
+"""Benchmark: a real Google Sheets sync (read, score, plan, write) of 10,000 contacts +
+100,000 activities, against the local emulator, through the real gspread client over HTTP.
 
 Reports per sync: requests, bytes sent/received, and wall time minus the time the emulator
 spent inside its handlers (what a sync costs on our side; Google's own latency excluded).
@@ -12,34 +12,53 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
+import datetime as dt
+
+import pandas as pd
+from bench_engine import AS_OF, generate
+
+from sheetfunnel.backends.base import EPOCH_1900, WriteResult
 from sheetfunnel.backends.gsheets import GoogleSheetsBackend
+from sheetfunnel.config import Config
+from sheetfunnel.sync import sync
 from tests.gsheets_emulator import Emulator
 from tests.gsheets_emulator.fixtures import client_for
-from tests.gsheets_emulator.scenario import plan_for, read, seed
+from tests.gsheets_emulator.scenario import fill
+from tests.gsheets_emulator.state import Sheet
 
 
-def sync_once(
-    backend: GoogleSheetsBackend, make_plan: Callable[[SheetData], WritePlan]
-) -> WriteResult:
-    """One sync. For now: backend read + write of a synthetic plan (the engine's real sync
-    replaces this body later)."""
-    data = read(backend)
-    return backend.write(make_plan(data), data)
+def sync_once(backend: GoogleSheetsBackend, as_of: dt.date = AS_OF) -> WriteResult:
+    """One real sync: read, score, plan, write."""
+    return sync(backend, Config(), as_of=as_of).write
 
 
-def one_percent_changed(data: SheetData) -> WritePlan:
-    plan = plan_for(data)
-    score = plan.columns[0]
-    values = list(score.values)
-    for i in range(0, len(values), 100):
-        values[i] = -1.0
-    return replace(plan, columns=(replace(score, values=tuple(values)), *plan.columns[1:]))
+def _cells(frame: pd.DataFrame) -> list[list[object]]:
+    """Rows as Sheets stores them: dates as serial numbers, numbers as numbers."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = (out[col] - pd.Timestamp(EPOCH_1900)) / pd.Timedelta(days=1)
+    values = out.astype(object).where(out.notna(), None).to_numpy().tolist()
+    return [list(frame.columns), *values]
+
+
+def seed(emu: Emulator, contacts: int, activities: int) -> str:
+    """A spreadsheet with the engine benchmark's contacts and activity log."""
+    people, log = generate(contacts, activities)
+    key = emu.create("Pipeline")
+    with emu.lock:
+        book = emu.spreadsheets[key]
+        book.sheets[0].title = "Contacts"
+        fill(book.sheets[0], _cells(people))
+        tab = Sheet(1, "Activities")
+        fill(tab, _cells(log))
+        book.sheets.append(tab)
+    return key
 
 
 def measure(emu: Emulator, label: str, fn: Callable[[], WriteResult]) -> None:
@@ -70,9 +89,10 @@ def main() -> None:
         key = seed(emu, args.contacts, args.activities)
         backend = GoogleSheetsBackend(client_for(emu, timeout=120), key)
         print(f"{args.contacts} contacts, {args.activities} activities")
-        measure(emu, "first sync (all new)", lambda: sync_once(backend, plan_for))
-        measure(emu, "second sync (no change)", lambda: sync_once(backend, plan_for))
-        measure(emu, "1% of scores changed", lambda: sync_once(backend, one_percent_changed))
+        measure(emu, "first sync (all new)", lambda: sync_once(backend))
+        measure(emu, "second sync (no change)", lambda: sync_once(backend))
+        week = AS_OF + dt.timedelta(days=7)
+        measure(emu, "a week later (decay)", lambda: sync_once(backend, week))
     finally:
         emu.stop()
 
