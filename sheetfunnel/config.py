@@ -152,6 +152,8 @@ class ActivityType(Model):
     group: str | None = None
     #: Name used in the "why" text; defaults to the id with spaces.
     label: str | None = None
+    #: Points per unit of the log's value column (e.g. pages viewed), instead of per row.
+    per_value: bool = False
 
 
 class ActivityColumn(Model):

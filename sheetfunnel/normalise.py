@@ -357,6 +357,14 @@ def _log_activities(
         config, activities[cols["date"]][keep], epoch, source, tab, cols["date"], notices
     )
     weight = np.ones(int(keep.sum()))
+    per_value = np.array([t.per_value for t in config.activity_types.values()], dtype=bool)
+    if "value" in cols and per_value.any():
+        cells = activities[cols["value"]][keep]
+        value, bad = parse_numbers(cells, decimal=config.source.decimal)
+        if bad.any():
+            notices.append(_bad_notice("bad_values", bad, cells, cols["value"], "numbers"))
+        uses = per_value[type_code[keep]]
+        weight = np.where(uses, value.fillna(0).clip(lower=0).to_numpy(), weight)
     return pd.DataFrame(
         {
             "contact": contact[keep],

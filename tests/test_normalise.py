@@ -192,3 +192,24 @@ def test_activity_columns_become_activities():
     assert list(acts["count"]) == [3.0, 1.0]
     assert pd.isna(acts.loc[0, "date"])
     assert acts.loc[1, "date"] == pd.Timestamp("2024-06-20")
+
+
+def test_the_value_column_weighs_types_that_count_per_value():
+    config = config_from_dict(
+        {
+            "activities": {"value": "Pages"},
+            "activity_types": {
+                "page_visit": {"points": 1, "per_value": True, "labels": ["visit"]},
+                "call": {"points": 10},
+            },
+            "stages": [{"name": "Lead"}],
+            "exits": [],
+        }
+    )
+    acts = [
+        {"Email": "a@x.com", "Activity": "visit", "Date": "2024-06-01", "Pages": "4"},
+        {"Email": "a@x.com", "Activity": "call", "Date": "2024-06-01", "Pages": "9"},
+        {"Email": "a@x.com", "Activity": "visit", "Date": "2024-06-02", "Pages": None},
+    ]
+    p = run([contact("a@x.com")], acts, config)
+    assert p.activities.sort_values("date")["count"].tolist() == [4.0, 1.0, 0.0]
