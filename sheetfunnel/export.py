@@ -25,6 +25,8 @@ from .errors import InputError, SpreadsheetError
 
 GENERATOR = "sheetfunnel"
 FORMATS = (".csv", ".json", ".xlsx")
+#: Working columns of the results that exports leave out.
+_INTERNAL = {"row", "rank", "kind", "direct", "prospect_since", "stage_override"}
 
 
 def contacts_table(results: Results) -> pd.DataFrame:
@@ -37,8 +39,6 @@ def contacts_table(results: Results) -> pd.DataFrame:
             out[col] = out[col].dt.strftime("%Y-%m-%d").astype(object).where(out[col].notna())
     return out
 
-
-_INTERNAL = {"row", "rank", "kind", "direct", "prospect_since", "stage_override"}
 
 
 def write_results(results: Results, path: Path, *, force: bool = False) -> Path:

@@ -108,8 +108,7 @@ def prepare(
     """Type and clean the raw tables; see `Prepared` for what comes out."""
     notices: list[Notice] = []
     raw = _join_lookups(config, contacts, lookups or {}, source)
-    cset = _prepare_contacts(config, raw, serial_epoch, source, notices)
-    contact_frame, row_contact = cset
+    contact_frame, row_contact = _prepare_contacts(config, raw, serial_epoch, source, notices)
     acts = [_log_activities(config, activities, contact_frame, serial_epoch, source, notices)]
     acts += _column_activities(config, raw, row_contact, serial_epoch, source, notices)
     frames = [a for a in acts if a is not None and len(a)]
