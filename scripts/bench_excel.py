@@ -104,8 +104,10 @@ def synthetic_plan(data):
     )
     history = OwnedTab(
         "History",
-        (("key", "from", "to", "when"),)
-        + tuple((keys[i], "Lead", stage[i], dt.date(2024, 5, 1)) for i in range(min(n, 5000))),
+        (
+            ("key", "from", "to", "when"),
+            *tuple((keys[i], "Lead", stage[i], dt.date(2024, 5, 1)) for i in range(min(n, 5000))),
+        ),
         date_columns=(3,),
     )
     colours = (StageColour("Lead", "#DDEBF7"), StageColour("Customer", "#C6EFCE", "#006100"))
@@ -189,10 +191,12 @@ def main() -> None:
         for label, r in (("sync, first (writes all)", first), ("sync, second (no-op)", second)):
             print(
                 f"  {label:27s} read {r['read']:6.2f} s  write {r['write']:6.2f} s  "
-                f"total {r['total']:6.2f} s  cells {r['cells']:>8,}  peak {r['peak_rss_mb']:6.0f} MB"
+                f"total {r['total']:6.2f} s  cells {r['cells']:>8,}  "
+                f"peak {r['peak_rss_mb']:6.0f} MB"
             )
         print(
-            f"  calamine read of both tabs  {cal['total']:6.2f} s  peak {cal['peak_rss_mb']:6.0f} MB"
+            f"  calamine read of both tabs  {cal['total']:6.2f} s  "
+            f"peak {cal['peak_rss_mb']:6.0f} MB"
         )
         if not args.skip_openpyxl:
             opx = run("openpyxl", source)

@@ -14,7 +14,7 @@ from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 from .cells import is_blank
 from .package import Package
 from .reader import check_format, header_text, read_workbook
-from .safesave import Fingerprint, atomic_replace, fingerprint
+from .safesave import Fingerprint, atomic_replace, fingerprint, remove_stale_temps
 from .writer import Outcome, compute
 from .zipcopy import ZipCopier, ZipTooLarge
 
@@ -57,6 +57,8 @@ class ExcelBackend:
         if not isinstance(data.token, Fingerprint) or fingerprint(self.path) != data.token:
             raise BusyError(CHANGED, file=file)
         outcome = compute(self.path, plan, data)
+        if not dry_run:
+            remove_stale_temps(self.path)
         if not outcome.parts and not outcome.removed:
             return WriteResult(changed=False, details=("nothing to change",))
         result = WriteResult(
