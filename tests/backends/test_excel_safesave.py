@@ -135,8 +135,8 @@ def test_changed_during_save_is_refused(contacts_xlsx: Path, monkeypatch: pytest
     backend, plan, data = prepared(contacts_xlsx)
     original_verify = ExcelBackend._verify
 
-    def verify_then_user_saves(self, tmp, plan, outcome):
-        original_verify(self, tmp, plan, outcome)
+    def verify_then_user_saves(self, tmp, plan, outcome, rows_read):
+        original_verify(self, tmp, plan, outcome, rows_read)
         contacts_xlsx.write_bytes(contacts_xlsx.read_bytes() + b"")  # same bytes, new mtime
         os.utime(contacts_xlsx, ns=(0, time.time_ns() + 10**9))
 

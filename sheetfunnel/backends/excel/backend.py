@@ -72,7 +72,7 @@ class ExcelBackend:
         kept = atomic_replace(
             self.path,
             lambda fh: self._assemble(outcome, fh),
-            lambda tmp: self._verify(tmp, plan, outcome),
+            lambda tmp: self._verify(tmp, plan, outcome, len(data.contacts)),
             expected=data.token,
             backup=self.backup,
             force=self.force,
@@ -122,16 +122,24 @@ class ExcelBackend:
                 file=str(self.path),
             ) from ex
 
-    def _verify(self, tmp: Path, plan: WritePlan, outcome: Outcome) -> None:
-        """The new file is a sound zip with a workbook whose contacts tab calamine reads."""
+    def _expected_names(self, outcome: Outcome) -> set[str]:
+        with zipfile.ZipFile(self.path) as zf:
+            names = {i.filename for i in zf.infolist()}
+        return (names - outcome.removed) | set(outcome.parts)
+
+    def _verify(self, tmp: Path, plan: WritePlan, outcome: Outcome, rows_read: int) -> None:
+        """The new file is a sound zip whose contacts tab calamine reads back whole."""
         problem = None
         try:
             with zipfile.ZipFile(tmp) as zf:
-                bad = zf.testzip()
                 pkg = Package(zf)
                 wb_part = pkg.workbook_part()
+                # CRC-test what was written; raw-copied members are the original's own bytes
+                bad = next((n for n in outcome.parts if _crc_bad(zf, n)), None)
                 if bad is not None:
                     problem = f"member {bad} is corrupt"
+                elif {i.filename for i in zf.infolist()} != self._expected_names(outcome):
+                    problem = "members missing or extra"
                 elif wb_part is None or pkg.find(wb_part) is None:
                     problem = "workbook part missing"
             if problem is None:
@@ -144,6 +152,8 @@ class ExcelBackend:
                 missing = [c.header for c in plan.columns if c.header not in header]
                 if missing:
                     problem = f"managed headers {missing} not found when read back"
+                elif len(rows) - plan.header_row < rows_read:
+                    problem = f"{rows_read} rows were read but only {len(rows)} came back"
         except (zipfile.BadZipFile, CalamineError, OSError, IndexError) as ex:
             problem = str(ex)
         if problem:
@@ -153,3 +163,14 @@ class ExcelBackend:
                 file=str(self.path),
                 sheet=plan.sheet,
             )
+
+
+def _crc_bad(zf: zipfile.ZipFile, name: str) -> bool:
+    """Whether member `name` fails to inflate or its CRC does not match."""
+    try:
+        with zf.open(name) as fh:
+            while fh.read(1 << 20):
+                pass
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return True
+    return False

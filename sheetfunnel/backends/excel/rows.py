@@ -66,6 +66,7 @@ class RowWriter:
         self.by_col = {t.col: t for t in targets}
         self.refs = {t.col: b'r="' + col_letter(t.col).encode() for t in targets}
         self.letters = {t.col: col_letter(t.col) for t in targets}
+        self.min_col = min(self.by_col, default=0)
         self.letters_b = {c: letter.encode() for c, letter in self.letters.items()}
         self.header_row, self.header_style = header_row, header_style
         self.epoch, self.date_xf, self.date_styles = epoch, date_xf, date_styles
@@ -153,6 +154,25 @@ class RowWriter:
             row.present[col] = cell
         return row
 
+    def _append(
+        self, start: int, close: int, num: int, wanted: dict, out: list[bytes], at: int
+    ) -> int:
+        style = self.header_style if num == self.header_row else None
+        cells = [
+            self.encode(col, num, value, style)
+            for col, value in sorted(wanted.items())
+            if not is_blank(value)
+        ]
+        if not cells:
+            return at
+        self.changed += len(cells)
+        self.last_value_row = num
+        body = self.body
+        tag_end = body.index(b">", start) + 1
+        out += [body[at:start], _SPANS.sub(b"", body[start:tag_end]), body[tag_end:close]]
+        out.append(b"".join(cells))
+        return close
+
     def _slow(self, row: _Row, num: int, cols: list[int]) -> _Row:
         """Parse every cell of the row (cells without references, or a managed gap)."""
         seg = self.body[row.tag_end : row.close]
@@ -176,6 +196,10 @@ class RowWriter:
         if not wanted:
             return at
         body = self.body
+        if 0 <= last_col < self.min_col:
+            close = body.rfind(self.scanner.row_end, start, end)
+            if close > 0:  # the common case: every managed cell goes after the user's cells
+                return self._append(start, close, num, wanted, out, at)
         row = self._locate(start, end, num, sorted(wanted), last_col)
         splices: list[tuple[int, int, int, bytes]] = []  # (pos, col, end, bytes)
         for col, value in wanted.items():
