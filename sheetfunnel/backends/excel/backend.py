@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
@@ -130,6 +131,22 @@ class ExcelBackend:
     def _verify(self, tmp: Path, plan: WritePlan, outcome: Outcome, rows_read: int) -> None:
         """The new file is a sound zip whose contacts tab calamine reads back whole."""
         problem = None
+        read_back: dict[str, object] = {}
+
+        def calamine_read() -> None:
+            # calamine releases the GIL: this runs alongside the zip checks below
+            try:
+                wb = CalamineWorkbook.from_path(str(tmp))
+                try:
+                    sheet = wb.get_sheet_by_name(plan.sheet)
+                    read_back["rows"] = sheet.to_python(skip_empty_area=False)
+                finally:
+                    wb.close()
+            except Exception as ex:  # reported below as a failed check
+                read_back["error"] = ex
+
+        reader = threading.Thread(target=calamine_read, daemon=True)
+        reader.start()
         try:
             with zipfile.ZipFile(tmp) as zf:
                 pkg = Package(zf)
@@ -142,12 +159,12 @@ class ExcelBackend:
                     problem = "members missing or extra"
                 elif wb_part is None or pkg.find(wb_part) is None:
                     problem = "workbook part missing"
+            reader.join()
+            if problem is None and "error" in read_back:
+                problem = f"calamine cannot read it back: {read_back['error']}"
             if problem is None:
-                wb = CalamineWorkbook.from_path(str(tmp))
-                try:
-                    rows = wb.get_sheet_by_name(plan.sheet).to_python(skip_empty_area=False)
-                finally:
-                    wb.close()
+                rows = read_back["rows"]
+                assert isinstance(rows, list)
                 header = {header_text(v) for v in rows[plan.header_row - 1]} if rows else set()
                 missing = [c.header for c in plan.columns if c.header not in header]
                 if missing:

@@ -209,9 +209,9 @@ def atomic_replace(
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             build(fh)
             fh.flush()
+            verify(tmp)  # reads through the page cache: no need to wait for the fsync
             os.fsync(fh.fileno())
             tmp.chmod(stat.S_IMODE(path.stat().st_mode))
-            verify(tmp)
             if fingerprint(path) != expected:
                 raise BusyError(
                     "the workbook changed during the sync; nothing was written", file=str(path)
