@@ -19,6 +19,7 @@ from .cells import _PLAIN, cell_xml, col_letter, excel_serial, is_blank
 from .sheet import _R_ATTR, _S_ATTR, PassResult, RowScanner, SheetSplit, Target
 
 _SPANS = re.compile(rb'\sspans="[^"]*"')
+_UNPREFIXED = re.compile(rb"(</?)(?=(?:c|v|is|t)[ >/])")
 _WS = (b" ", b"\t", b"\n", b"\r")
 
 
@@ -83,6 +84,12 @@ class RowWriter:
 
     def encode(self, col: int, num: int, value: CellValue, style: int | None) -> bytes:
         """The cell XML for `value` at (col, num), keeping `style` unless a date needs one."""
+        xml = self._encode(col, num, value, style)
+        if self.split.prefix:  # a sheet written as <x:worksheet xmlns:x=...>: prefix ours too
+            xml = _UNPREFIXED.sub(b"\\1" + self.split.prefix, xml)
+        return xml
+
+    def _encode(self, col: int, num: int, value: CellValue, style: int | None) -> bytes:
         cls = value.__class__
         if style is None and (cls is str or cls is float):
             # fast paths for the two commonest cells (700k of them on a 100k-row sheet)
@@ -238,9 +245,9 @@ class RowWriter:
                 if existing is None:
                     continue
                 ref = f"{col_letter(col)}{num}"
-                splices.append(
-                    (cs, col, ce, f'<c r="{ref}" s="{style}"/>'.encode() if style else b"")
-                )
+                p = self.split.prefix
+                empty = b'<%sc r="%s" s="%d"/>' % (p, ref.encode(), style) if style else b""
+                splices.append((cs, col, ce, empty))
                 continue
             self.last_value_row = max(self.last_value_row, num)
             keeps_style = not isinstance(value, dt.date) or style in self.date_styles
