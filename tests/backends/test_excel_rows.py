@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -132,3 +133,64 @@ def test_shared_string_values_equal_to_the_plan_are_left_alone(tmp_path: Path) -
     result = backend.write(build_plan(data, columns=cols, tabs=(), colours=()), data)
     assert result.changed is False
     assert members(path)["xl/worksheets/sheet1.xml"] == sheet_before
+
+
+def test_sheet_part_resolved_case_insensitively(tmp_path: Path) -> None:
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>'
+        '<row r="1">' + istr("email", "").replace("<c ", '<c r="A1" ') + "</row>"
+        '<row r="2">' + istr("a@x", "").replace("<c ", '<c r="A2" ') + "</row>"
+        "</sheetData></worksheet>"
+    )
+    path = raw_xlsx(tmp_path / "case.xlsx", xml)
+    data = members(path)
+    data["xl/_rels/workbook.xml.rels"] = data["xl/_rels/workbook.xml.rels"].replace(
+        b"worksheets/sheet1.xml", b"Worksheets/SHEET1.xml"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in data.items():
+            zf.writestr(name, body)
+    backend = ExcelBackend(path)
+    read = backend.read("Contacts", 1, None, 1, ())
+    cols = (ManagedColumn("Stage", "text", ("Lead",)),)
+    assert backend.write(build_plan(read, columns=cols, tabs=()), read).cells_written == 2
+    after = members(path)
+    assert sorted(after) == sorted([*data, "xl/styles.xml"])  # no second sheet part appeared
+    assert b"<t>Lead</t>" in after["xl/worksheets/sheet1.xml"]
+
+
+def test_new_columns_go_after_everything_the_sheet_uses(tmp_path: Path) -> None:
+    path = tmp_path / "used.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Contacts")
+    ws.write_row(0, 0, ["email", "name"])
+    ws.write_row(1, 0, ["a@x", "A"])
+    ws.data_validation("E2:E9", {"validate": "list", "source": ["x", "y"]})
+    ws.merge_range("G5:H5", "merged")
+    ws.conditional_format("J2:J3", {"type": "cell", "criteria": ">", "value": 1})
+    ws.insert_textbox("L2", "note", {"width": 200})  # spans a few columns from L
+    wb.close()
+    drawing = members(path)["xl/drawings/drawing1.xml"].decode()
+    last_anchor = max(int(c) for c in re.findall(r"<xdr:col>(\d+)</xdr:col>", drawing)) + 1
+    assert last_anchor > 12  # the text box reaches past the CF (J), merge (H) and DV (E)
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+    cols = (ManagedColumn("Stage", "text", ("Lead",)),)
+    backend.write(build_plan(data, columns=cols, tabs=()), data)
+    ws2 = openpyxl.load_workbook(path)["Contacts"]
+    header = {c.value: c.column for c in ws2[1] if c.value}
+    assert header["Stage"] == last_anchor + 1
+    assert ws2.cell(2, header["Stage"]).value == "Lead"
+
+
+def test_permission_bits_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "perm.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("Contacts").write_row(0, 0, ["email"])
+    wb.worksheets()[0].write_row(1, 0, ["a@x"])
+    wb.close()
+    path.chmod(0o640)
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+    backend.write(build_plan(data, columns=(ManagedColumn("Stage", "text", ("x",)),)), data)
+    assert path.stat().st_mode & 0o777 == 0o640
