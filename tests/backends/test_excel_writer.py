@@ -326,3 +326,29 @@ def test_xlsm_keeps_macros(corpus: Path, tmp_path: Path) -> None:
     assert b"vbaProject" in y["[Content_Types].xml"]
     wb = openpyxl.load_workbook(path, keep_vba=True)
     assert wb["Sheet1"]["B1"].value == "Stage" and wb.vba_archive is not None
+
+
+def test_replacing_a_tab_with_formulas_drops_the_stale_calc_chain(
+    corpus: Path, tmp_path: Path
+) -> None:
+    from excel_helpers import add_contacts_tab
+
+    from sheetfunnel.backends.base import OwnedTab
+
+    path = tmp_path / "cf.xlsx"
+    shutil.copy(corpus / "NewStyleConditionalFormattings.xlsx", path)
+    path.chmod(0o644)
+    add_contacts_tab(path)
+    before = members(path)
+    assert "xl/calcChain.xml" in before
+    backend = ExcelBackend(path)
+    data = backend.read("SF Contacts", 1, None, 1, ("CF",))
+    plan = build_plan(data, sheet="SF Contacts", tabs=(OwnedTab("CF", (("a", "b"), (1, 2))),))
+    result = backend.write(plan, data)
+    assert result.tabs_written == ("CF",)
+    after = members(path)
+    assert "xl/calcChain.xml" not in after
+    assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+    assert b"calcChain" not in after["[Content_Types].xml"]
+    assert after["xl/worksheets/sheet1.xml"] != before["xl/worksheets/sheet1.xml"]
+    assert openpyxl.load_workbook(path)["CF"]["B2"].value == 2

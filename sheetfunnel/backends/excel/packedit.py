@@ -21,6 +21,7 @@ from .package import (
     parse_xml,
     relative_target,
     rels_path,
+    resolve_target,
     xml_bytes,
 )
 
@@ -117,6 +118,15 @@ class PackageEdit:
             {"name": name, "sheetId": str(next_id), f"{{{NS_REL}}}id": rid},
         )
         self._touched_wb = True
+
+    def drop_workbook_part(self, rel_type: str) -> None:
+        """Remove the workbook's part of `rel_type` (e.g. the calc chain) and its relationship."""
+        for el in list(self.wbrels):
+            if el.get("Type") == rel_type:
+                target = resolve_target(self.workbook_part, el.get("Target", ""))
+                self.remove(target)
+                self.wbrels.remove(el)
+                self._touched_wb = True
 
     def reachable(self, part: str) -> set[str]:
         """Parts reachable from `part` through relationships (not `part` itself)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,6 +27,7 @@ from .package import (
     CT_WORKSHEET,
     NS_MAIN,
     NS_PKG_REL,
+    REL_CALC_CHAIN,
     REL_SHARED_STRINGS,
     REL_STYLES,
     REL_TABLE,
@@ -290,6 +292,10 @@ def _owned_tab(
         rels = pkg.find(rels_path(part))
         if rels is not None:
             edit.removed.add(rels)
+        if re.search(rb"<(?:\w+:)?f\b", pkg.read(part) or b""):
+            # the calc chain lists this tab's formula cells, which are about to disappear;
+            # Excel repairs a stale chain but silently rebuilds a missing one
+            edit.drop_workbook_part(REL_CALC_CHAIN)
     else:
         part = edit.free_name(posixpath_join(wb_part, "worksheets/sheet%d.xml"))
     chart = tab.chart
