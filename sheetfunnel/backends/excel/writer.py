@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -26,7 +28,6 @@ from .package import (
     CT_DRAWING,
     CT_WORKSHEET,
     NS_MAIN,
-    NS_PKG_REL,
     REL_CALC_CHAIN,
     REL_SHARED_STRINGS,
     REL_STYLES,
@@ -224,9 +225,9 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         new_styles = styles.result()
         if new_styles is not None:
             if styles_part is None:
-                styles_part = posixpath_join(wb_part, "styles.xml")
+                styles_part = beside_workbook(wb_part, "styles.xml")
                 edit.put(styles_part, new_styles, CT_STYLES)
-                _add_workbook_rel(edit, REL_STYLES, styles_part)
+                edit.add_workbook_rel(REL_STYLES, styles_part)
             else:
                 edit.put(styles_part, new_styles)
             out.details.append("styles: " + ", ".join(styles.added) + " added")
@@ -240,25 +241,9 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
     return out
 
 
-def posixpath_join(workbook_part: str, name: str) -> str:
-    """A part name beside the workbook part."""
-    folder = workbook_part.rsplit("/", 1)[0] if "/" in workbook_part else ""
-    return f"{folder}/{name}" if folder else name
-
-
-def _add_workbook_rel(edit: PackageEdit, rel_type: str, part: str) -> None:
-    ids = {el.get("Id") for el in edit.wbrels}
-    n = 1
-    while f"rId{n}" in ids:
-        n += 1
-    etree.SubElement(
-        edit.wbrels,
-        f"{{{NS_PKG_REL}}}Relationship",
-        Id=f"rId{n}",
-        Type=rel_type,
-        Target=relative_target(edit.workbook_part, part),
-    )
-    edit._touched_wb = True
+def beside_workbook(workbook_part: str, name: str) -> str:
+    """A part name in the workbook part's folder (xl/ in every real file)."""
+    return posixpath.join(posixpath.dirname(workbook_part), name)
 
 
 def _owned_tab(
@@ -267,7 +252,7 @@ def _owned_tab(
     wb_part: str,
     tab: OwnedTab,
     epoch: dt.date,
-    date_xf,
+    date_xf: Callable[[str], int],
     plan: WritePlan,
     file: str,
 ) -> tuple[set[str], bool]:
@@ -297,16 +282,15 @@ def _owned_tab(
             # Excel repairs a stale chain but silently rebuilds a missing one
             edit.drop_workbook_part(REL_CALC_CHAIN)
     else:
-        part = edit.free_name(posixpath_join(wb_part, "worksheets/sheet%d.xml"))
+        part = edit.free_name(beside_workbook(wb_part, "worksheets/sheet%d.xml"))
     chart = tab.chart
     drawing_rid = "rId1" if chart else None
     xml = owned_sheet_xml(tab, epoch=epoch, date_xf=date_xf, drawing_rid=drawing_rid)
     edit.put(part, xml, CT_WORKSHEET)
     if chart is not None:
-        folder = posixpath_join(wb_part, "")
-        drawing = edit.free_name(folder + "drawings/drawing%d.xml")
+        drawing = edit.free_name(beside_workbook(wb_part, "drawings/drawing%d.xml"))
         edit.put(drawing, charts.drawing_xml(chart), CT_DRAWING)
-        chart_part = edit.free_name(folder + "charts/chart%d.xml")
+        chart_part = edit.free_name(beside_workbook(wb_part, "charts/chart%d.xml"))
         edit.put(chart_part, charts.chart_xml(tab, chart), CT_CHART)
         edit.put(rels_path(part), charts.sheet_rels(relative_target(part, drawing)))
         edit.put(rels_path(drawing), charts.drawing_rels(relative_target(drawing, chart_part)))
