@@ -225,3 +225,16 @@ def test_sigkill_at_random_moments_never_damages(tmp_path: Path) -> None:
         assert leftovers(folder) == []
         assert hashlib.sha256(path.read_bytes()).hexdigest() == finished
     assert outcomes["original"] >= 1
+
+
+def test_a_second_sync_of_the_same_file_is_refused(contacts_xlsx: Path) -> None:
+    import fcntl
+
+    backend, plan, data = prepared(contacts_xlsx)
+    before = contacts_xlsx.read_bytes()
+    with contacts_xlsx.open("rb") as other_sync:  # what a running sync holds
+        fcntl.flock(other_sync.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(BusyError, match="another sheetfunnel sync is writing"):
+            backend.write(plan, data)
+    assert contacts_xlsx.read_bytes() == before and leftovers(contacts_xlsx.parent) == []
+    assert backend.write(plan, data).changed

@@ -91,15 +91,20 @@ class Package:
         self.zf = zf
         self.names = [i.filename for i in zf.infolist()]
         self._by_lower = {n.lower(): n for n in self.names}
+        self._cache: dict[str, bytes] = {}
 
     def find(self, part: str) -> str | None:
         """The member name of `part` as stored (case may differ), or None if absent."""
         return self._by_lower.get(part.lower())
 
     def read(self, part: str) -> bytes | None:
-        """The bytes of `part`, or None if the package has no such member."""
+        """The bytes of `part`, or None if the package has no such member (read once)."""
         name = self.find(part)
-        return None if name is None else self.zf.read(name)
+        if name is None:
+            return None
+        if name not in self._cache:
+            self._cache[name] = self.zf.read(name)
+        return self._cache[name]
 
     def relationships(self, source_part: str) -> list[Relationship]:
         """Relationships of `source_part` (empty when it has no rels part)."""

@@ -68,6 +68,8 @@ class RowWriter:
         self.refs = {t.col: b'r="' + col_letter(t.col).encode() for t in targets}
         self.letters = {t.col: col_letter(t.col) for t in targets}
         self.min_col = min(self.by_col, default=0)
+        self.sorted_cols = sorted(self.by_col)
+        self.values_by_col = [(c, self.by_col[c].values) for c in self.sorted_cols]
         self.letters_b = {c: letter.encode() for c, letter in self.letters.items()}
         self.header_row, self.header_style = header_row, header_style
         self.epoch, self.date_xf, self.date_styles = epoch, date_xf, date_styles
@@ -80,7 +82,7 @@ class RowWriter:
         if num == self.header_row:
             return {t.col: t.header for t in self.by_col.values() if not t.found}
         i = num - self.header_row - 1
-        return {c: (t.values[i] if i < len(t.values) else None) for c, t in self.by_col.items()}
+        return {c: (v[i] if i < len(v) else None) for c, v in self.values_by_col}
 
     def encode(self, col: int, num: int, value: CellValue, style: int | None) -> bytes:
         """The cell XML for `value` at (col, num), keeping `style` unless a date needs one."""
@@ -164,12 +166,20 @@ class RowWriter:
     def _append(
         self, start: int, close: int, num: int, wanted: dict, out: list[bytes], at: int
     ) -> int:
+        """Add the managed cells after the last cell of the row (no cell needs parsing)."""
         style = self.header_style if num == self.header_row else None
-        cells = [
-            self.encode(col, num, value, style)
-            for col, value in sorted(wanted.items())
-            if not is_blank(value)
-        ]
+        cells = []
+        fast = style is None and not self.split.prefix
+        for col in self.sorted_cols:
+            value = wanted.get(col)
+            if value is None:
+                continue
+            cls = value.__class__
+            if fast and cls is float and value == value and abs(value) < 1e15:
+                text = b"%d" % value if value.is_integer() else repr(value).encode()
+                cells.append(b'<c r="%s%d"><v>%s</v></c>' % (self.letters_b[col], num, text))
+            elif not is_blank(value):
+                cells.append(self.encode(col, num, value, style))
         if not cells:
             return at
         self.changed += len(cells)

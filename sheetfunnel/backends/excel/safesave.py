@@ -12,7 +12,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -199,6 +199,37 @@ def atomic_replace(
     check_not_open(path, force=force)
     check_writable(path)
     remove_stale_temps(path)
+    with _sync_lock(path):
+        return _replace(path, build, verify, expected=expected, backup=backup, force=force)
+
+
+@contextlib.contextmanager
+def _sync_lock(path: Path) -> Iterator[None]:
+    """Exclude a second sheetfunnel sync of the same file (advisory lock on the workbook)."""
+    if fcntl is None:
+        yield
+        return
+    with path.open("rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as ex:
+            raise BusyError(
+                f"another sheetfunnel sync is writing {path.name} right now; nothing was "
+                "written. Retry when it has finished.",
+                file=str(path),
+            ) from ex
+        yield
+
+
+def _replace(
+    path: Path,
+    build: Callable[[BinaryIO], None],
+    verify: Callable[[Path], None],
+    *,
+    expected: Fingerprint,
+    backup: bool,
+    force: bool,
+) -> Path | None:
     tmp: Path | None = None
     kept: Path | None = None
     try:
