@@ -18,6 +18,7 @@ import pytest
 from excel_helpers import build_plan, make_contacts_xlsx
 
 from sheetfunnel.backends.excel import ExcelBackend, safesave, zipcopy
+from sheetfunnel.backends.excel import backend as backend_module
 from sheetfunnel.errors import BusyError, SpreadsheetError
 
 
@@ -101,7 +102,7 @@ def test_disk_full_leaves_nothing(contacts_xlsx: Path, monkeypatch: pytest.Monke
 FAULTS = [
     ("build", zipcopy.ZipCopier, "copy"),
     ("fsync", os, "fsync"),
-    ("verify", ExcelBackend, "_verify"),
+    ("verify", backend_module, "package_problem"),
     ("fingerprint", safesave, "fingerprint"),
     ("backup", safesave, "_make_backup"),
     ("replace", os, "replace"),
@@ -133,14 +134,15 @@ def test_failure_at_each_step_leaves_original(
 
 def test_changed_during_save_is_refused(contacts_xlsx: Path, monkeypatch: pytest.MonkeyPatch):
     backend, plan, data = prepared(contacts_xlsx)
-    original_verify = ExcelBackend._verify
+    original_check = backend_module.package_problem
 
-    def verify_then_user_saves(self, tmp, plan, outcome, rows_read):
-        original_verify(self, tmp, plan, outcome, rows_read)
-        contacts_xlsx.write_bytes(contacts_xlsx.read_bytes() + b"")  # same bytes, new mtime
+    def check_then_user_saves(tmp, outcome, names):
+        problem = original_check(tmp, outcome, names)
+        contacts_xlsx.write_bytes(contacts_xlsx.read_bytes())  # same bytes, new mtime
         os.utime(contacts_xlsx, ns=(0, time.time_ns() + 10**9))
+        return problem
 
-    monkeypatch.setattr(ExcelBackend, "_verify", verify_then_user_saves)
+    monkeypatch.setattr(backend_module, "package_problem", check_then_user_saves)
     saved = contacts_xlsx.read_bytes()
     with pytest.raises(BusyError, match="the workbook changed during the sync; nothing was"):
         backend.write(plan, data)
@@ -238,3 +240,23 @@ def test_a_second_sync_of_the_same_file_is_refused(contacts_xlsx: Path) -> None:
             backend.write(plan, data)
     assert contacts_xlsx.read_bytes() == before and leftovers(contacts_xlsx.parent) == []
     assert backend.write(plan, data).changed
+
+
+def test_a_sheet_calamine_cannot_read_back_is_never_saved(
+    contacts_xlsx: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer bug that produced broken sheet XML is caught by the read-back, not saved."""
+    before = contacts_xlsx.read_bytes()
+    backend, plan, data = prepared(contacts_xlsx)
+    real_compute = backend_module.compute
+
+    def broken_compute(path, plan, data):
+        outcome = real_compute(path, plan, data)
+        sheet = outcome.parts[outcome.contacts_part]
+        outcome.parts[outcome.contacts_part] = sheet.replace(b"</sheetData>", b"</sheetDat>")
+        return outcome
+
+    monkeypatch.setattr(backend_module, "compute", broken_compute)
+    with pytest.raises(SpreadsheetError, match=r"failed its check .*calamine cannot read it"):
+        backend.write(plan, data)
+    assert contacts_xlsx.read_bytes() == before and leftovers(contacts_xlsx.parent) == []

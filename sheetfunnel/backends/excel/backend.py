@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
-
-from python_calamine import CalamineError, CalamineWorkbook
 
 from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
 from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 from .cells import is_blank
-from .package import Package
-from .reader import check_format, header_text, read_workbook
+from .reader import check_format, read_workbook
 from .safesave import Fingerprint, atomic_replace, fingerprint, remove_stale_temps
+from .verify import ReadBack, package_problem
 from .writer import Outcome, compute
 from .zipcopy import ZipCopier, ZipTooLarge
 
@@ -70,10 +67,30 @@ class ExcelBackend:
         )
         if dry_run:
             return result
+        reader = ReadBack(self.path, outcome, plan, len(data.contacts))
+        sheet_changed = outcome.contacts_part in outcome.parts
+        if sheet_changed:
+            reader.start()  # reads the new sheet while the file is being assembled
+
+        def verify(tmp: Path) -> None:
+            if not sheet_changed:
+                reader.final = tmp  # only tabs changed: read the assembled file itself
+                reader.start()
+            problem = package_problem(tmp, outcome, self._expected_names(outcome))
+            reader.join()
+            problem = problem or reader.problem
+            if problem:
+                raise SpreadsheetError(
+                    f"the rewritten workbook failed its check ({problem}); the original was "
+                    "not touched. Please report this with the workbook if you can.",
+                    file=file,
+                    sheet=plan.sheet,
+                )
+
         kept = atomic_replace(
             self.path,
             lambda fh: self._assemble(outcome, fh),
-            lambda tmp: self._verify(tmp, plan, outcome, len(data.contacts)),
+            verify,
             expected=data.token,
             backup=self.backup,
             force=self.force,
@@ -127,67 +144,3 @@ class ExcelBackend:
         with zipfile.ZipFile(self.path) as zf:
             names = {i.filename for i in zf.infolist()}
         return (names - outcome.removed) | set(outcome.parts)
-
-    def _verify(self, tmp: Path, plan: WritePlan, outcome: Outcome, rows_read: int) -> None:
-        """The new file is a sound zip whose contacts tab calamine reads back whole."""
-        problem = None
-        read_back: dict[str, object] = {}
-
-        def calamine_read() -> None:
-            # calamine releases the GIL: this runs alongside the zip checks below
-            try:
-                wb = CalamineWorkbook.from_path(str(tmp))
-                try:
-                    sheet = wb.get_sheet_by_name(plan.sheet)
-                    read_back["rows"] = sheet.to_python(skip_empty_area=False)
-                finally:
-                    wb.close()
-            except Exception as ex:  # reported below as a failed check
-                read_back["error"] = ex
-
-        reader = threading.Thread(target=calamine_read, daemon=True)
-        reader.start()
-        try:
-            with zipfile.ZipFile(tmp) as zf:
-                pkg = Package(zf)
-                wb_part = pkg.workbook_part()
-                # CRC-test what was written; raw-copied members are the original's own bytes
-                bad = next((n for n in outcome.parts if _crc_bad(zf, n)), None)
-                if bad is not None:
-                    problem = f"member {bad} is corrupt"
-                elif {i.filename for i in zf.infolist()} != self._expected_names(outcome):
-                    problem = "members missing or extra"
-                elif wb_part is None or pkg.find(wb_part) is None:
-                    problem = "workbook part missing"
-            reader.join()
-            if problem is None and "error" in read_back:
-                problem = f"calamine cannot read it back: {read_back['error']}"
-            if problem is None:
-                rows = read_back["rows"]
-                assert isinstance(rows, list)
-                header = {header_text(v) for v in rows[plan.header_row - 1]} if rows else set()
-                missing = [c.header for c in plan.columns if c.header not in header]
-                if missing:
-                    problem = f"managed headers {missing} not found when read back"
-                elif len(rows) - plan.header_row < rows_read:
-                    problem = f"{rows_read} rows were read but only {len(rows)} came back"
-        except (zipfile.BadZipFile, CalamineError, OSError, IndexError) as ex:
-            problem = str(ex)
-        if problem:
-            raise SpreadsheetError(
-                f"the rewritten workbook failed its check ({problem}); the original was not "
-                "touched. Please report this with the workbook if you can.",
-                file=str(self.path),
-                sheet=plan.sheet,
-            )
-
-
-def _crc_bad(zf: zipfile.ZipFile, name: str) -> bool:
-    """Whether member `name` fails to inflate or its CRC does not match."""
-    try:
-        with zf.open(name) as fh:
-            while fh.read(1 << 20):
-                pass
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
-        return True
-    return False
