@@ -85,3 +85,51 @@ def test_libreoffice_reads_a_synced_corpus_workbook(tmp_path: Path) -> None:
         plan.columns[1].values
     )
     assert set(sheets) >= {"Contacts", "Lists", "Summary", "History"}
+
+
+def test_libreoffice_reads_every_synced_corpus_workbook(tmp_path: Path) -> None:
+    """Each corpus workbook synced into its own first sheet opens in LibreOffice with the
+    managed values in place (one soffice run converts them all)."""
+    from sheetfunnel.errors import InputError
+
+    synced: dict[str, tuple[str, tuple]] = {}
+    folder = tmp_path / "synced"
+    folder.mkdir()
+    for source in sorted(CORPUS.glob("*.xls*")):
+        path = folder / source.name
+        shutil.copy(source, path)
+        path.chmod(0o644)
+        first = CalamineWorkbook.from_path(str(path)).sheet_names[0]
+        backend = ExcelBackend(path, backup=False)
+        try:
+            data = backend.read(first, 1, None, 1, ())
+        except InputError:
+            continue
+        plan = build_plan(data, sheet=first, key=str(data.contacts.columns[0]))
+        backend.write(plan, data)
+        synced[path.stem] = (first, plan.columns[1].values)
+    assert len(synced) == 13
+    soffice = shutil.which("soffice")
+    assert soffice
+    profile = Path("/tmp") / f"sf-lo-{uuid.uuid4().hex}"
+    out = tmp_path / "csv"
+    try:
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", ALL_SHEETS_CSV, "--outdir", str(out),
+             *(str(folder / f"{stem}{'.xlsm' if stem == 'SimpleMacro' else '.xlsx'}")
+               for stem in synced)],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    for stem, (sheet, stages) in synced.items():
+        csv_file = out / f"{stem}-{sheet}.csv"
+        assert csv_file.exists(), f"LibreOffice could not convert {stem}"
+        with csv_file.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        assert "Stage" in rows[0], stem
+        col = rows[0].index("Stage")
+        got = [r[col] if col < len(r) else "" for r in rows[1 : len(stages) + 1]]
+        assert got == list(stages), stem
+        assert (out / f"{stem}-Summary.csv").exists(), stem
