@@ -352,3 +352,28 @@ def test_replacing_a_tab_with_formulas_drops_the_stale_calc_chain(
     assert b"calcChain" not in after["[Content_Types].xml"]
     assert after["xl/worksheets/sheet1.xml"] != before["xl/worksheets/sheet1.xml"]
     assert openpyxl.load_workbook(path)["CF"]["B2"].value == 2
+
+
+def test_numpy_and_pandas_values_are_written_as_numbers_and_dates(contacts_xlsx: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    backend = ExcelBackend(contacts_xlsx)
+    data = backend.read("Contacts", 1, None, 1, ())
+    cols = (
+        ManagedColumn("Score", "number", tuple(np.arange(5, dtype=np.int64) * 2)),
+        ManagedColumn("Fit", "number", (np.float64(1.5), np.nan, None, pd.NA, 2.0)),
+        ManagedColumn(
+            "Since",
+            "date",
+            (pd.Timestamp("2024-05-01"), pd.NaT, np.datetime64("2024-05-03"), None, None),
+        ),
+    )
+    backend.write(build_plan(data, columns=cols, tabs=()), data)
+    ws = openpyxl.load_workbook(contacts_xlsx)["Contacts"]
+    assert [ws.cell(r, 6).value for r in range(2, 7)] == [0, 2, 4, 6, 8]
+    assert [ws.cell(r, 7).value for r in range(2, 7)] == [1.5, None, None, None, 2]
+    assert ws["H2"].value == dt.datetime(2024, 5, 1) and ws["H2"].number_format == "yyyy-mm-dd"
+    assert ws["H3"].value is None and ws["H4"].value == dt.datetime(2024, 5, 3)
+    data2 = backend.read("Contacts", 1, None, 1, ())
+    assert backend.write(build_plan(data2, columns=cols, tabs=()), data2).changed is False

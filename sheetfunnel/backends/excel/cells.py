@@ -9,6 +9,7 @@ import re
 from xml.sax.saxutils import escape
 
 import numpy as np
+import pandas as pd
 
 from sheetfunnel.backends.base import EPOCH_1900, CellValue
 
@@ -91,13 +92,49 @@ def number_text(value: float | int) -> str:
     return repr(float(value))
 
 
+_PLAIN_TYPES = frozenset({str, float, int, bool, type(None), dt.date})
+
+
+def normalize_values(values: tuple, kind: str) -> tuple:
+    """Values as plain Python (numpy/pandas scalars converted); a date column's datetimes at
+    midnight become dates so they get a date format, not a date-and-time one."""
+    types = set(map(type, values))
+    if types <= _PLAIN_TYPES and not (kind == "date" and dt.datetime in types):
+        return values  # the common case, checked at C speed
+    return tuple(_normalize(v, kind) for v in values)
+
+
+def _normalize(value: object, kind: str) -> CellValue:
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, np.datetime64):
+        value = None if np.isnat(value) else pd.Timestamp(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if (
+        kind == "date"
+        and isinstance(value, dt.datetime)
+        and value.tzinfo is None
+        and value.time() == dt.time(0)
+    ):
+        return value.date()
+    return value  # type: ignore[return-value]
+
+
 def is_blank(value: CellValue) -> bool:
     """Whether a value leaves the cell empty (None, NaN, NaT, '')."""
     if value is None:
         return True
     if value.__class__ is str:
         return value == ""
-    return value != value  # NaN and NaT are the values unequal to themselves
+    try:
+        return bool(value != value)  # NaN and NaT are the values unequal to themselves
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
 
 
 def cell_xml(

@@ -22,7 +22,7 @@ from sheetfunnel.backends.base import OwnedTab, SheetData, WritePlan
 from sheetfunnel.errors import InputError, SpreadsheetError
 
 from . import chart as charts
-from .cells import col_index, col_letter
+from .cells import col_index, col_letter, normalize_values
 from .package import (
     CT_CHART,
     CT_DRAWING,
@@ -133,7 +133,13 @@ def resolve_targets(
             placed[mc.header] = (next_col, False)
             taken[next_col] = mc.header
     targets = [
-        Target(mc.header, placed[mc.header][0], mc.kind, mc.values, placed[mc.header][1])
+        Target(
+            mc.header,
+            placed[mc.header][0],
+            mc.kind,
+            normalize_values(mc.values, mc.kind),
+            placed[mc.header][1],
+        )
         for mc in plan.columns
     ]
     return targets, notes
