@@ -133,3 +133,41 @@ def test_libreoffice_reads_every_synced_corpus_workbook(tmp_path: Path) -> None:
         got = [r[col] if col < len(r) else "" for r in rows[1 : len(stages) + 1]]
         assert got == list(stages), stem
         assert (out / f"{stem}-Summary.csv").exists(), stem
+
+
+def test_after_a_libreoffice_resave_the_next_sync_reuses_everything(tmp_path: Path) -> None:
+    """A user opens the synced file in LibreOffice and saves it (shared strings, rewritten
+    styles and rules): the next sync finds its columns and its colour rules again."""
+    import re
+
+    path = make_contacts_xlsx(tmp_path / "pipe.xlsx", rows=6)
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+    backend.write(build_plan(data), data)
+    soffice = shutil.which("soffice")
+    assert soffice
+    profile = Path("/tmp") / f"sf-lo-{uuid.uuid4().hex}"
+    out = tmp_path / "resaved"
+    try:
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(path)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    resaved = out / "pipe.xlsx"
+    backend = ExcelBackend(resaved)
+    data = backend.read("Contacts", 1, None, 1, ())
+    result = backend.write(build_plan(data), data)
+    assert result.cells_written == 0
+    ws = openpyxl.load_workbook(resaved)["Contacts"]
+    header = [c.value for c in ws[1]]
+    assert header.count("Stage") == 1 and header.count("Score") == 1 and len(header) == 9
+    import zipfile
+
+    with zipfile.ZipFile(resaved) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert len(re.findall(r"<conditionalFormatting", sheet)) == 1
+    data = backend.read("Contacts", 1, None, 1, ())
+    assert backend.write(build_plan(data), data).changed is False
