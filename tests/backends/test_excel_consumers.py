@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import shutil
 import subprocess
 import uuid
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +16,7 @@ from excel_helpers import CORPUS, build_plan, make_contacts_xlsx
 from python_calamine import CalamineWorkbook
 
 from sheetfunnel.backends.excel import ExcelBackend
+from sheetfunnel.errors import InputError
 
 ALL_SHEETS_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 
@@ -90,8 +93,6 @@ def test_libreoffice_reads_a_synced_corpus_workbook(tmp_path: Path) -> None:
 def test_libreoffice_reads_every_synced_corpus_workbook(tmp_path: Path) -> None:
     """Each corpus workbook synced into its own first sheet opens in LibreOffice with the
     managed values in place (one soffice run converts them all)."""
-    from sheetfunnel.errors import InputError
-
     synced: dict[str, tuple[str, tuple]] = {}
     folder = tmp_path / "synced"
     folder.mkdir()
@@ -138,8 +139,6 @@ def test_libreoffice_reads_every_synced_corpus_workbook(tmp_path: Path) -> None:
 def test_after_a_libreoffice_resave_the_next_sync_reuses_everything(tmp_path: Path) -> None:
     """A user opens the synced file in LibreOffice and saves it (shared strings, rewritten
     styles and rules): the next sync finds its columns and its colour rules again."""
-    import re
-
     path = make_contacts_xlsx(tmp_path / "pipe.xlsx", rows=6)
     backend = ExcelBackend(path)
     data = backend.read("Contacts", 1, None, 1, ())
@@ -164,8 +163,6 @@ def test_after_a_libreoffice_resave_the_next_sync_reuses_everything(tmp_path: Pa
     ws = openpyxl.load_workbook(resaved)["Contacts"]
     header = [c.value for c in ws[1]]
     assert header.count("Stage") == 1 and header.count("Score") == 1 and len(header) == 9
-    import zipfile
-
     with zipfile.ZipFile(resaved) as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
     assert len(re.findall(r"<conditionalFormatting", sheet)) == 1

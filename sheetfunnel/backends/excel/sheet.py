@@ -113,7 +113,14 @@ class RowScanner:
         """Start of the last <c> element in data[start:end], or -1."""
         n = len(self.open)
         pos = data.rfind(self.open, start, end)
-        while pos >= 0 and data[pos + n : pos + n + 1] not in (b" ", b">", b"/", b"\t", b"\n"):
+        while pos >= 0 and data[pos + n : pos + n + 1] not in (
+            b" ",
+            b">",
+            b"/",
+            b"\t",
+            b"\n",
+            b"\r",
+        ):
             pos = data.rfind(self.open, start, pos)
         return pos
 
