@@ -15,7 +15,6 @@ from sheetfunnel.backends.base import EPOCH_1900, CellValue
 
 MAX_COL = 16384
 MAX_ROW = 1048576
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)?")
 #: Characters XML 1.0 cannot carry; Excel writes them as _xHHHH_.
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
@@ -156,9 +155,3 @@ def cell_xml(
         text = str(value)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
-
-
-def ref_col(ref: str) -> int:
-    """Column number of a cell reference like 'AB12'."""
-    m = _REF.match(ref)
-    return col_index(m.group(1)) if m else 0
