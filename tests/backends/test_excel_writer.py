@@ -377,3 +377,16 @@ def test_numpy_and_pandas_values_are_written_as_numbers_and_dates(contacts_xlsx:
     assert ws["H3"].value is None and ws["H4"].value == dt.datetime(2024, 5, 3)
     data2 = backend.read("Contacts", 1, None, 1, ())
     assert backend.write(build_plan(data2, columns=cols, tabs=()), data2).changed is False
+
+
+def test_impossible_plans_are_refused(contacts_xlsx: Path) -> None:
+    from sheetfunnel.backends.base import OwnedTab
+
+    backend = ExcelBackend(contacts_xlsx)
+    data = backend.read("Contacts", 1, None, 1, ())
+    twice = (ManagedColumn("Stage", "text", ()), ManagedColumn("Stage", "text", ()))
+    with pytest.raises(InputError, match="repeat the header"):
+        backend.write(build_plan(data, columns=twice, tabs=()), data)
+    for name in ("Summary/2024", "x" * 32, "", "'quoted"):
+        with pytest.raises(InputError, match="cannot be an Excel tab name"):
+            backend.write(build_plan(data, tabs=(OwnedTab(name, (("a",),)),)), data)

@@ -145,9 +145,30 @@ def resolve_targets(
     return targets, notes
 
 
+_BAD_TAB_CHARS = re.compile(r"[\\/?*\[\]:]")
+
+
+def check_plan(plan: WritePlan, file: str) -> None:
+    """Refuse plans Excel could not hold: repeated headers, impossible tab names."""
+    headers = [c.header for c in plan.columns]
+    repeated = sorted({h for h in headers if headers.count(h) > 1})
+    if repeated:
+        raise InputError(f"managed columns repeat the header(s) {repeated}", file=file)
+    for tab in plan.tabs:
+        name = tab.name
+        if not name or len(name) > 31 or _BAD_TAB_CHARS.search(name) or name[0] == "'":
+            raise InputError(
+                f"{name!r} cannot be an Excel tab name: 1 to 31 characters, none of "
+                "\\ / ? * [ ] : and not starting with an apostrophe",
+                file=file,
+                sheet=name,
+            )
+
+
 def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
     """Every member a write of `plan` changes, with a human summary."""
     file = str(path)
+    check_plan(plan, file)
     out = Outcome()
     with zipfile.ZipFile(path) as zf:
         pkg = Package(zf)
