@@ -260,3 +260,17 @@ def test_a_sheet_calamine_cannot_read_back_is_never_saved(
     with pytest.raises(SpreadsheetError, match=r"failed its check .*calamine cannot read it"):
         backend.write(plan, data)
     assert contacts_xlsx.read_bytes() == before and leftovers(contacts_xlsx.parent) == []
+
+
+def test_symlinked_workbook_keeps_its_link_and_owner(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    real = make_contacts_xlsx(tmp_path / "real" / "pipeline.xlsx")
+    os.chown(real, 1234, 1234)  # a user's file synced by root keeps its owner
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    backend, plan, data = prepared(link)
+    result = backend.write(plan, data)
+    assert result.changed and link.is_symlink() and link.resolve() == real
+    assert real.stat().st_uid == 1234 and real.stat().st_gid == 1234
+    assert leftovers(tmp_path / "real") == [] and leftovers(tmp_path) == []
+    assert ExcelBackend(link).read("Contacts", 1, None, 1, ()).contacts.columns[-1] == "Stage since"

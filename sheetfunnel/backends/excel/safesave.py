@@ -139,6 +139,11 @@ def _prune_backups(path: Path) -> None:
             old.unlink()
 
 
+def _owner(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_uid, st.st_gid
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -197,6 +202,9 @@ def atomic_replace(
     next sync. Returns the backup path when one was kept.
     """
     check_not_open(path, force=force)
+    if path.is_symlink():  # replace the file the link points to, and keep the link
+        path = path.resolve()
+        check_not_open(path, force=force)
     check_writable(path)
     remove_stale_temps(path)
     with _sync_lock(path):
@@ -242,7 +250,11 @@ def _replace(
             fh.flush()
             verify(tmp)  # reads through the page cache: no need to wait for the fsync
             os.fsync(fh.fileno())
-            tmp.chmod(stat.S_IMODE(path.stat().st_mode))
+            st = path.stat()
+            tmp.chmod(stat.S_IMODE(st.st_mode))
+            if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(tmp):
+                with contextlib.suppress(OSError):  # only root may give a file away
+                    os.chown(tmp, st.st_uid, st.st_gid)
             if fingerprint(path) != expected:
                 raise BusyError(
                     "the workbook changed during the sync; nothing was written", file=str(path)
