@@ -390,3 +390,20 @@ def test_impossible_plans_are_refused(contacts_xlsx: Path) -> None:
     for name in ("Summary/2024", "x" * 32, "", "'quoted"):
         with pytest.raises(InputError, match="cannot be an Excel tab name"):
             backend.write(build_plan(data, tabs=(OwnedTab(name, (("a",),)),)), data)
+
+
+def test_pinned_column_with_data_under_an_empty_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.xlsx"
+    x = xlsxwriter.Workbook(str(path))
+    ws = x.add_worksheet("Contacts")
+    ws.write_row(0, 0, ["email"])
+    ws.write_row(1, 0, ["a@x", None, "my note"])
+    ws.write_row(2, 0, ["b@x"])
+    x.close()
+    before = path.read_bytes()
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+    pinned = (ManagedColumn("Score", "number", (1, 2), letter="C"),)
+    with pytest.raises(SpreadsheetError, match=r"cell C2 .* holds the value 'my note'"):
+        backend.write(build_plan(data, columns=pinned, tabs=()), data)
+    assert path.read_bytes() == before
