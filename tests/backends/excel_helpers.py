@@ -169,8 +169,9 @@ def add_contacts_tab(path: Path, name: str = "SF Contacts", rows: int = 6) -> No
     from sheetfunnel.backends.excel.tabs import owned_sheet_xml
     from sheetfunnel.backends.excel.zipcopy import ZipCopier
 
-    table = (("email", "name", "company"),) + tuple(
-        (f"u{i}@example.com", f"User {i}", "ACME") for i in range(rows)
+    table = (
+        ("email", "name", "company"),
+        *tuple((f"u{i}@example.com", f"User {i}", "ACME") for i in range(rows)),
     )
     out = io.BytesIO()
     with path.open("rb") as fh, zipfile.ZipFile(fh) as zf:
@@ -183,7 +184,7 @@ def add_contacts_tab(path: Path, name: str = "SF Contacts", rows: int = 6) -> No
         )
         edit.put(part, xml, CT_WORKSHEET)
         edit.add_sheet(name, part, REL_WORKSHEET)
-        parts, removed = edit.changes()
+        parts, _removed = edit.changes()
         copier = ZipCopier(zf, fh, out)
         for info in zf.infolist():
             if info.filename in parts:
@@ -247,7 +248,7 @@ def inventory(parts: dict[str, bytes], skip: set[str] = frozenset()) -> dict[str
     """Feature counts of a package, leaving out the parts in `skip` (owned tabs' parts)."""
     import re
 
-    counts = {k: 0 for k in (*_FEATURE_PARTS, *_FEATURE_TEXT)}
+    counts = dict.fromkeys((*_FEATURE_PARTS, *_FEATURE_TEXT), 0)
     for name, data in parts.items():
         if name in skip:
             continue

@@ -326,3 +326,84 @@ def test_xlsm_keeps_macros(corpus: Path, tmp_path: Path) -> None:
     assert b"vbaProject" in y["[Content_Types].xml"]
     wb = openpyxl.load_workbook(path, keep_vba=True)
     assert wb["Sheet1"]["B1"].value == "Stage" and wb.vba_archive is not None
+
+
+def test_replacing_a_tab_with_formulas_drops_the_stale_calc_chain(
+    corpus: Path, tmp_path: Path
+) -> None:
+    from excel_helpers import add_contacts_tab
+
+    from sheetfunnel.backends.base import OwnedTab
+
+    path = tmp_path / "cf.xlsx"
+    shutil.copy(corpus / "NewStyleConditionalFormattings.xlsx", path)
+    path.chmod(0o644)
+    add_contacts_tab(path)
+    before = members(path)
+    assert "xl/calcChain.xml" in before
+    backend = ExcelBackend(path)
+    data = backend.read("SF Contacts", 1, None, 1, ("CF",))
+    plan = build_plan(data, sheet="SF Contacts", tabs=(OwnedTab("CF", (("a", "b"), (1, 2))),))
+    result = backend.write(plan, data)
+    assert result.tabs_written == ("CF",)
+    after = members(path)
+    assert "xl/calcChain.xml" not in after
+    assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+    assert b"calcChain" not in after["[Content_Types].xml"]
+    assert after["xl/worksheets/sheet1.xml"] != before["xl/worksheets/sheet1.xml"]
+    assert openpyxl.load_workbook(path)["CF"]["B2"].value == 2
+
+
+def test_numpy_and_pandas_values_are_written_as_numbers_and_dates(contacts_xlsx: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    backend = ExcelBackend(contacts_xlsx)
+    data = backend.read("Contacts", 1, None, 1, ())
+    cols = (
+        ManagedColumn("Score", "number", tuple(np.arange(5, dtype=np.int64) * 2)),
+        ManagedColumn("Fit", "number", (np.float64(1.5), np.nan, None, pd.NA, 2.0)),
+        ManagedColumn(
+            "Since",
+            "date",
+            (pd.Timestamp("2024-05-01"), pd.NaT, np.datetime64("2024-05-03"), None, None),
+        ),
+    )
+    backend.write(build_plan(data, columns=cols, tabs=()), data)
+    ws = openpyxl.load_workbook(contacts_xlsx)["Contacts"]
+    assert [ws.cell(r, 6).value for r in range(2, 7)] == [0, 2, 4, 6, 8]
+    assert [ws.cell(r, 7).value for r in range(2, 7)] == [1.5, None, None, None, 2]
+    assert ws["H2"].value == dt.datetime(2024, 5, 1) and ws["H2"].number_format == "yyyy-mm-dd"
+    assert ws["H3"].value is None and ws["H4"].value == dt.datetime(2024, 5, 3)
+    data2 = backend.read("Contacts", 1, None, 1, ())
+    assert backend.write(build_plan(data2, columns=cols, tabs=()), data2).changed is False
+
+
+def test_impossible_plans_are_refused(contacts_xlsx: Path) -> None:
+    from sheetfunnel.backends.base import OwnedTab
+
+    backend = ExcelBackend(contacts_xlsx)
+    data = backend.read("Contacts", 1, None, 1, ())
+    twice = (ManagedColumn("Stage", "text", ()), ManagedColumn("Stage", "text", ()))
+    with pytest.raises(InputError, match="repeat the header"):
+        backend.write(build_plan(data, columns=twice, tabs=()), data)
+    for name in ("Summary/2024", "x" * 32, "", "'quoted"):
+        with pytest.raises(InputError, match="cannot be an Excel tab name"):
+            backend.write(build_plan(data, tabs=(OwnedTab(name, (("a",),)),)), data)
+
+
+def test_pinned_column_with_data_under_an_empty_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.xlsx"
+    x = xlsxwriter.Workbook(str(path))
+    ws = x.add_worksheet("Contacts")
+    ws.write_row(0, 0, ["email"])
+    ws.write_row(1, 0, ["a@x", None, "my note"])
+    ws.write_row(2, 0, ["b@x"])
+    x.close()
+    before = path.read_bytes()
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+    pinned = (ManagedColumn("Score", "number", (1, 2), letter="C"),)
+    with pytest.raises(SpreadsheetError, match=r"cell C2 .* holds the value 'my note'"):
+        backend.write(build_plan(data, columns=pinned, tabs=()), data)
+    assert path.read_bytes() == before

@@ -6,15 +6,13 @@ import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
-from python_calamine import CalamineError, CalamineWorkbook
-
 from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
 from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 from .cells import is_blank
-from .package import Package
-from .reader import check_format, header_text, read_workbook
-from .safesave import Fingerprint, atomic_replace, fingerprint
+from .reader import check_format, read_workbook
+from .safesave import Fingerprint, atomic_replace, fingerprint, remove_stale_temps
+from .verify import ReadBack, package_problem
 from .writer import Outcome, compute
 from .zipcopy import ZipCopier, ZipTooLarge
 
@@ -57,6 +55,8 @@ class ExcelBackend:
         if not isinstance(data.token, Fingerprint) or fingerprint(self.path) != data.token:
             raise BusyError(CHANGED, file=file)
         outcome = compute(self.path, plan, data)
+        if not dry_run:
+            remove_stale_temps(self.path)
         if not outcome.parts and not outcome.removed:
             return WriteResult(changed=False, details=("nothing to change",))
         result = WriteResult(
@@ -67,10 +67,30 @@ class ExcelBackend:
         )
         if dry_run:
             return result
+        reader = ReadBack(self.path, outcome, plan, len(data.contacts))
+        sheet_changed = outcome.contacts_part in outcome.parts
+        if sheet_changed:
+            reader.start()  # reads the new sheet while the file is being assembled
+
+        def verify(tmp: Path) -> None:
+            if not sheet_changed:
+                reader.final = tmp  # only tabs changed: read the assembled file itself
+                reader.start()
+            problem = package_problem(tmp, outcome, self._expected_names(outcome))
+            reader.join()
+            problem = problem or reader.problem
+            if problem:
+                raise SpreadsheetError(
+                    f"the rewritten workbook failed its check ({problem}); the original was "
+                    "not touched. Please report this with the workbook if you can.",
+                    file=file,
+                    sheet=plan.sheet,
+                )
+
         kept = atomic_replace(
             self.path,
             lambda fh: self._assemble(outcome, fh),
-            lambda tmp: self._verify(tmp, plan, outcome),
+            verify,
             expected=data.token,
             backup=self.backup,
             force=self.force,
@@ -120,34 +140,7 @@ class ExcelBackend:
                 file=str(self.path),
             ) from ex
 
-    def _verify(self, tmp: Path, plan: WritePlan, outcome: Outcome) -> None:
-        """The new file is a sound zip with a workbook whose contacts tab calamine reads."""
-        problem = None
-        try:
-            with zipfile.ZipFile(tmp) as zf:
-                bad = zf.testzip()
-                pkg = Package(zf)
-                wb_part = pkg.workbook_part()
-                if bad is not None:
-                    problem = f"member {bad} is corrupt"
-                elif wb_part is None or pkg.find(wb_part) is None:
-                    problem = "workbook part missing"
-            if problem is None:
-                wb = CalamineWorkbook.from_path(str(tmp))
-                try:
-                    rows = wb.get_sheet_by_name(plan.sheet).to_python(skip_empty_area=False)
-                finally:
-                    wb.close()
-                header = {header_text(v) for v in rows[plan.header_row - 1]} if rows else set()
-                missing = [c.header for c in plan.columns if c.header not in header]
-                if missing:
-                    problem = f"managed headers {missing} not found when read back"
-        except (zipfile.BadZipFile, CalamineError, OSError, IndexError) as ex:
-            problem = str(ex)
-        if problem:
-            raise SpreadsheetError(
-                f"the rewritten workbook failed its check ({problem}); the original was not "
-                "touched. Please report this with the workbook if you can.",
-                file=str(self.path),
-                sheet=plan.sheet,
-            )
+    def _expected_names(self, outcome: Outcome) -> set[str]:
+        with zipfile.ZipFile(self.path) as zf:
+            names = {i.filename for i in zf.infolist()}
+        return (names - outcome.removed) | set(outcome.parts)

@@ -72,10 +72,8 @@ def chart_xml(tab: OwnedTab, chart: FunnelChart) -> bytes:
     def cell(row: tuple, col: int) -> object:
         return row[col] if col < len(row) else None
 
-    cats = "".join(
-        f'<c:pt idx="{i}"><c:v>{xml_text("" if cell(r, chart.category_column) is None else str(cell(r, chart.category_column)))}</c:v></c:pt>'  # noqa: E501
-        for i, r in enumerate(rows)
-    )
+    labels = ["" if (v := cell(r, chart.category_column)) is None else str(v) for r in rows]
+    cats = "".join(f'<c:pt idx="{i}"><c:v>{xml_text(t)}</c:v></c:pt>' for i, t in enumerate(labels))
     vals = "".join(
         f'<c:pt idx="{i}"><c:v>{number_text(float(v))}</c:v></c:pt>'
         for i, r in enumerate(rows)

@@ -17,13 +17,13 @@ NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-REL_OFFICE_DOC = f"{NS_REL}/officeDocument"
 REL_WORKSHEET = f"{NS_REL}/worksheet"
 REL_DRAWING = f"{NS_REL}/drawing"
 REL_CHART = f"{NS_REL}/chart"
 REL_TABLE = f"{NS_REL}/table"
 REL_STYLES = f"{NS_REL}/styles"
 REL_SHARED_STRINGS = f"{NS_REL}/sharedStrings"
+REL_CALC_CHAIN = f"{NS_REL}/calcChain"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -90,15 +90,20 @@ class Package:
         self.zf = zf
         self.names = [i.filename for i in zf.infolist()]
         self._by_lower = {n.lower(): n for n in self.names}
+        self._cache: dict[str, bytes] = {}
 
     def find(self, part: str) -> str | None:
         """The member name of `part` as stored (case may differ), or None if absent."""
         return self._by_lower.get(part.lower())
 
     def read(self, part: str) -> bytes | None:
-        """The bytes of `part`, or None if the package has no such member."""
+        """The bytes of `part`, or None if the package has no such member (read once)."""
         name = self.find(part)
-        return None if name is None else self.zf.read(name)
+        if name is None:
+            return None
+        if name not in self._cache:
+            self._cache[name] = self.zf.read(name)
+        return self._cache[name]
 
     def relationships(self, source_part: str) -> list[Relationship]:
         """Relationships of `source_part` (empty when it has no rels part)."""

@@ -21,6 +21,7 @@ from .package import (
     parse_xml,
     relative_target,
     rels_path,
+    resolve_target,
     xml_bytes,
 )
 
@@ -93,20 +94,25 @@ class PackageEdit:
                 return
         etree.SubElement(self.ct, f"{{{NS_CT}}}Override", PartName=target, ContentType=content_type)
 
-    def add_sheet(self, name: str, part: str, rel_type: str) -> None:
-        """Append a tab to the workbook (a <sheet>, a workbook relationship)."""
+    def add_workbook_rel(self, rel_type: str, part: str) -> str:
+        """Add a workbook relationship to `part`; returns its new id."""
         ids = {el.get("Id") for el in self.wbrels}
         n = 1
         while f"rId{n}" in ids:
             n += 1
-        rid = f"rId{n}"
         etree.SubElement(
             self.wbrels,
             f"{{{NS_PKG_REL}}}Relationship",
-            Id=rid,
+            Id=f"rId{n}",
             Type=rel_type,
             Target=relative_target(self.workbook_part, part),
         )
+        self._touched_wb = True
+        return f"rId{n}"
+
+    def add_sheet(self, name: str, part: str, rel_type: str) -> None:
+        """Append a tab to the workbook (a <sheet>, a workbook relationship)."""
+        rid = self.add_workbook_rel(rel_type, part)
         sheets = self.wb.find(f"{{{NS_MAIN}}}sheets")
         if sheets is None:
             raise ValueError("workbook.xml has no <sheets>")
@@ -116,7 +122,15 @@ class PackageEdit:
             f"{{{NS_MAIN}}}sheet",
             {"name": name, "sheetId": str(next_id), f"{{{NS_REL}}}id": rid},
         )
-        self._touched_wb = True
+
+    def drop_workbook_part(self, rel_type: str) -> None:
+        """Remove the workbook's part of `rel_type` (e.g. the calc chain) and its relationship."""
+        for el in list(self.wbrels):
+            if el.get("Type") == rel_type:
+                target = resolve_target(self.workbook_part, el.get("Target", ""))
+                self.remove(target)
+                self.wbrels.remove(el)
+                self._touched_wb = True
 
     def reachable(self, part: str) -> set[str]:
         """Parts reachable from `part` through relationships (not `part` itself)."""

@@ -12,7 +12,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -139,6 +139,11 @@ def _prune_backups(path: Path) -> None:
             old.unlink()
 
 
+def _owner(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_uid, st.st_gid
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -197,8 +202,42 @@ def atomic_replace(
     next sync. Returns the backup path when one was kept.
     """
     check_not_open(path, force=force)
+    if path.is_symlink():  # replace the file the link points to, and keep the link
+        path = path.resolve()
+        check_not_open(path, force=force)
     check_writable(path)
     remove_stale_temps(path)
+    with _sync_lock(path):
+        return _replace(path, build, verify, expected=expected, backup=backup, force=force)
+
+
+@contextlib.contextmanager
+def _sync_lock(path: Path) -> Iterator[None]:
+    """Exclude a second sheetfunnel sync of the same file (advisory lock on the workbook)."""
+    if fcntl is None:
+        yield
+        return
+    with path.open("rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as ex:
+            raise BusyError(
+                f"another sheetfunnel sync is writing {path.name} right now; nothing was "
+                "written. Retry when it has finished.",
+                file=str(path),
+            ) from ex
+        yield
+
+
+def _replace(
+    path: Path,
+    build: Callable[[BinaryIO], None],
+    verify: Callable[[Path], None],
+    *,
+    expected: Fingerprint,
+    backup: bool,
+    force: bool,
+) -> Path | None:
     tmp: Path | None = None
     kept: Path | None = None
     try:
@@ -209,9 +248,13 @@ def atomic_replace(
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             build(fh)
             fh.flush()
+            verify(tmp)  # reads through the page cache: no need to wait for the fsync
             os.fsync(fh.fileno())
-            tmp.chmod(stat.S_IMODE(path.stat().st_mode))
-            verify(tmp)
+            st = path.stat()
+            tmp.chmod(stat.S_IMODE(st.st_mode))
+            if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(tmp):
+                with contextlib.suppress(OSError):  # only root may give a file away
+                    os.chown(tmp, st.st_uid, st.st_gid)
             if fingerprint(path) != expected:
                 raise BusyError(
                     "the workbook changed during the sync; nothing was written", file=str(path)

@@ -113,7 +113,14 @@ class RowScanner:
         """Start of the last <c> element in data[start:end], or -1."""
         n = len(self.open)
         pos = data.rfind(self.open, start, end)
-        while pos >= 0 and data[pos + n : pos + n + 1] not in (b" ", b">", b"/", b"\t", b"\n"):
+        while pos >= 0 and data[pos + n : pos + n + 1] not in (
+            b" ",
+            b">",
+            b"/",
+            b"\t",
+            b"\n",
+            b"\r",
+        ):
             pos = data.rfind(self.open, start, pos)
         return pos
 
@@ -165,8 +172,9 @@ def _unescape(raw: bytes) -> str:
     return _X_ESC.sub(lambda m: chr(int(m.group(1), 16)), html.unescape(raw.decode("utf-8")))
 
 
-def scan_rows(split: SheetSplit) -> tuple[list[tuple[int, int, int]], int]:
-    """(row number, start, end) of every row, and the last column any cell uses.
+def scan_rows(split: SheetSplit) -> tuple[list[tuple[int, int, int, int]], int]:
+    """(row number, start, end, last cell's column or -1 when it has no reference) of every
+    row, and the last column any cell uses.
 
     A row spans from its start tag to the next row's start (rows are contiguous children of
     <sheetData>), so only start tags are matched: ~10x cheaper than matching whole rows.
@@ -174,26 +182,36 @@ def scan_rows(split: SheetSplit) -> tuple[list[tuple[int, int, int]], int]:
     scanner = RowScanner(split.prefix)
     body = split.body
     starts = [(m.start(), m.group(1)) for m in scanner.row_start.finditer(body)]
-    rows: list[tuple[int, int, int]] = []
+    rows: list[tuple[int, int, int, int]] = []
     last = 0
     max_col = 0
+    match_cell, find_ref = scanner.cell.match, _R_ATTR.search
     for i, (start, attrs) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(body)
         r = _ROW_NUM.search(attrs)
         last = int(r.group(1)) if r else last + 1
-        rows.append((last, start, end))
-        col = scanner.last_cell_col(body, start, end)
-        if col > max_col:
-            max_col = col
+        col = 0
+        pos = scanner.last_cell_start(body, start, end)
+        if pos >= 0:
+            m = match_cell(body, pos, end)
+            ref = find_ref(m.group(1)) if m else None
+            if ref is None:
+                col = -1
+                max_col = max(max_col, len(scanner.cells(body[start:end])))
+            else:
+                col = col_index(ref.group(1).decode())
+                if col > max_col:
+                    max_col = col
+        rows.append((last, start, end, col))
     return rows, max_col
 
 
 def header_texts(
-    split: SheetSplit, rows: list[tuple[int, int, int]], header_row: int, strings
+    split: SheetSplit, rows: list[tuple[int, int, int, int]], header_row: int, strings
 ) -> tuple[dict[int, str], int | None]:
     """Text of each header cell (column -> stripped text) and the header row's style id."""
     scanner = RowScanner(split.prefix)
-    for num, start, end in rows:
+    for num, start, end, _ in rows:
         if num != header_row:
             continue
         row = split.body[start:end]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sheetfunnel.backends.base import OwnedTab
 
-from .cells import cell_xml, col_letter, is_blank
+from .cells import cell_xml, col_letter, is_blank, normalize_values
 from .package import NS_MAIN, NS_REL
 
 _HEAD = (
@@ -31,8 +31,12 @@ def owned_sheet_xml(
     rows_xml: list[str] = []
     widths: dict[int, int] = {}
     last_col = 0
-    for r, row in enumerate(tab.rows, start=1):
+    for r, raw in enumerate(tab.rows, start=1):
         cells = []
+        row = [
+            normalize_values((v,), "date" if c in tab.date_columns else "")[0]
+            for c, v in enumerate(raw)
+        ]
         for c, value in enumerate(row, start=1):
             if is_blank(value):
                 continue

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import posixpath
+import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,13 +22,13 @@ from sheetfunnel.backends.base import OwnedTab, SheetData, WritePlan
 from sheetfunnel.errors import InputError, SpreadsheetError
 
 from . import chart as charts
-from .cells import col_index, col_letter
+from .cells import col_index, col_letter, normalize_values
 from .package import (
     CT_CHART,
     CT_DRAWING,
     CT_WORKSHEET,
     NS_MAIN,
-    NS_PKG_REL,
+    REL_CALC_CHAIN,
     REL_SHARED_STRINGS,
     REL_STYLES,
     REL_TABLE,
@@ -130,15 +133,42 @@ def resolve_targets(
             placed[mc.header] = (next_col, False)
             taken[next_col] = mc.header
     targets = [
-        Target(mc.header, placed[mc.header][0], mc.kind, mc.values, placed[mc.header][1])
+        Target(
+            mc.header,
+            placed[mc.header][0],
+            mc.kind,
+            normalize_values(mc.values, mc.kind),
+            placed[mc.header][1],
+        )
         for mc in plan.columns
     ]
     return targets, notes
 
 
+_BAD_TAB_CHARS = re.compile(r"[\\/?*\[\]:]")
+
+
+def check_plan(plan: WritePlan, file: str) -> None:
+    """Refuse plans Excel could not hold: repeated headers, impossible tab names."""
+    headers = [c.header for c in plan.columns]
+    repeated = sorted({h for h in headers if headers.count(h) > 1})
+    if repeated:
+        raise InputError(f"managed columns repeat the header(s) {repeated}", file=file)
+    for tab in plan.tabs:
+        name = tab.name
+        if not name or len(name) > 31 or _BAD_TAB_CHARS.search(name) or name[0] == "'":
+            raise InputError(
+                f"{name!r} cannot be an Excel tab name: 1 to 31 characters, none of "
+                "\\ / ? * [ ] : and not starting with an apostrophe",
+                file=file,
+                sheet=name,
+            )
+
+
 def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
     """Every member a write of `plan` changes, with a human summary."""
     file = str(path)
+    check_plan(plan, file)
     out = Outcome()
     with zipfile.ZipFile(path) as zf:
         pkg = Package(zf)
@@ -222,9 +252,9 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         new_styles = styles.result()
         if new_styles is not None:
             if styles_part is None:
-                styles_part = posixpath_join(wb_part, "styles.xml")
+                styles_part = beside_workbook(wb_part, "styles.xml")
                 edit.put(styles_part, new_styles, CT_STYLES)
-                _add_workbook_rel(edit, REL_STYLES, styles_part)
+                edit.add_workbook_rel(REL_STYLES, styles_part)
             else:
                 edit.put(styles_part, new_styles)
             out.details.append("styles: " + ", ".join(styles.added) + " added")
@@ -238,25 +268,9 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
     return out
 
 
-def posixpath_join(workbook_part: str, name: str) -> str:
-    """A part name beside the workbook part."""
-    folder = workbook_part.rsplit("/", 1)[0] if "/" in workbook_part else ""
-    return f"{folder}/{name}" if folder else name
-
-
-def _add_workbook_rel(edit: PackageEdit, rel_type: str, part: str) -> None:
-    ids = {el.get("Id") for el in edit.wbrels}
-    n = 1
-    while f"rId{n}" in ids:
-        n += 1
-    etree.SubElement(
-        edit.wbrels,
-        f"{{{NS_PKG_REL}}}Relationship",
-        Id=f"rId{n}",
-        Type=rel_type,
-        Target=relative_target(edit.workbook_part, part),
-    )
-    edit._touched_wb = True
+def beside_workbook(workbook_part: str, name: str) -> str:
+    """A part name in the workbook part's folder (xl/ in every real file)."""
+    return posixpath.join(posixpath.dirname(workbook_part), name)
 
 
 def _owned_tab(
@@ -265,7 +279,7 @@ def _owned_tab(
     wb_part: str,
     tab: OwnedTab,
     epoch: dt.date,
-    date_xf,
+    date_xf: Callable[[str], int],
     plan: WritePlan,
     file: str,
 ) -> tuple[set[str], bool]:
@@ -290,17 +304,20 @@ def _owned_tab(
         rels = pkg.find(rels_path(part))
         if rels is not None:
             edit.removed.add(rels)
+        if re.search(rb"<(?:\w+:)?f\b", pkg.read(part) or b""):
+            # the calc chain lists this tab's formula cells, which are about to disappear;
+            # Excel repairs a stale chain but silently rebuilds a missing one
+            edit.drop_workbook_part(REL_CALC_CHAIN)
     else:
-        part = edit.free_name(posixpath_join(wb_part, "worksheets/sheet%d.xml"))
+        part = edit.free_name(beside_workbook(wb_part, "worksheets/sheet%d.xml"))
     chart = tab.chart
     drawing_rid = "rId1" if chart else None
     xml = owned_sheet_xml(tab, epoch=epoch, date_xf=date_xf, drawing_rid=drawing_rid)
     edit.put(part, xml, CT_WORKSHEET)
     if chart is not None:
-        folder = posixpath_join(wb_part, "")
-        drawing = edit.free_name(folder + "drawings/drawing%d.xml")
+        drawing = edit.free_name(beside_workbook(wb_part, "drawings/drawing%d.xml"))
         edit.put(drawing, charts.drawing_xml(chart), CT_DRAWING)
-        chart_part = edit.free_name(folder + "charts/chart%d.xml")
+        chart_part = edit.free_name(beside_workbook(wb_part, "charts/chart%d.xml"))
         edit.put(chart_part, charts.chart_xml(tab, chart), CT_CHART)
         edit.put(rels_path(part), charts.sheet_rels(relative_target(part, drawing)))
         edit.put(rels_path(drawing), charts.drawing_rels(relative_target(drawing, chart_part)))

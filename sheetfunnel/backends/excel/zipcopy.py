@@ -77,9 +77,13 @@ class ZipCopier:
         chunks: Iterable[bytes],
         *,
         date_time: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0),
-        level: int = 6,
+        level: int | None = None,
     ) -> None:
-        """Deflate `chunks` into a new member `name` (header patched once sizes are known)."""
+        """Deflate `chunks` into a new member `name` (header patched once sizes are known).
+
+        Default level: 6 for small parts, 1 for large ones (measured on a 109 MB sheet part:
+        level 1 takes 0.4 s for 16.5 MB, level 6 1.4 s for 12.9 MB).
+        """
         offset = self.out.tell()
         if offset > _MAX32:
             raise ZipTooLarge(name)
@@ -87,6 +91,9 @@ class ZipCopier:
         flags = 0 if encoded.isascii() else 0x800
         dos_t, dos_d = _dos_time(date_time)
         self.out.write(b"\0" * (_LOCAL.size + len(encoded)))
+        chunks = list(chunks)
+        if level is None:
+            level = 1 if sum(map(len, chunks)) > 4_000_000 else 6
         comp = zlib.compressobj(level, zlib.DEFLATED, -15)
         crc = size = csize = 0
         for chunk in chunks:

@@ -1,0 +1,100 @@
+"""Check a rewritten workbook before it replaces the user's file.
+
+Two checks, run side by side (calamine releases the GIL): the contacts sheet as rewritten is
+read back by calamine (from a small package holding just the parts calamine needs, so this
+starts before the big file is even assembled), and the assembled file is a sound zip whose
+written members pass their CRC and whose member list is exactly the expected one. Together
+they prove the final file holds sheet bytes calamine reads whole.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from sheetfunnel.backends.base import WritePlan
+
+from .package import REL_SHARED_STRINGS, REL_STYLES, Package, rels_path
+from .packedit import CONTENT_TYPES
+from .reader import header_text
+from .writer import Outcome
+
+
+class ReadBack(threading.Thread):
+    """Reads the contacts sheet of the new package with calamine, in the background."""
+
+    def __init__(self, source: Path, outcome: Outcome, plan: WritePlan, rows_read: int):
+        super().__init__(daemon=True)
+        self.source, self.outcome, self.plan, self.rows_read = source, outcome, plan, rows_read
+        self.problem: str | None = None
+        self.final: Path | None = None  # read the assembled file instead (sheet unchanged)
+
+    def run(self) -> None:
+        try:
+            if self.final is not None:
+                wb = CalamineWorkbook.from_path(str(self.final))
+            else:
+                wb = CalamineWorkbook.from_filelike(self._mini_package())
+            try:
+                rows = wb.get_sheet_by_name(self.plan.sheet).to_python(skip_empty_area=False)
+            finally:
+                wb.close()
+            self.problem = _check_rows(rows, self.plan, self.rows_read)
+        except Exception as ex:  # any failure to read back is a failed check
+            self.problem = f"calamine cannot read it back: {ex}"
+
+    def _mini_package(self) -> io.BytesIO:
+        new = self.outcome.parts
+        with zipfile.ZipFile(self.source) as zf:
+            pkg = Package(zf)
+            wb = pkg.workbook_part() or "xl/workbook.xml"
+            names = [CONTENT_TYPES, "_rels/.rels", wb, rels_path(wb), self.outcome.contacts_part]
+            names += [
+                r.part
+                for r in pkg.relationships(wb)
+                if r.part and r.type in (REL_STYLES, REL_SHARED_STRINGS)
+            ]
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+                for name in dict.fromkeys(pkg.find(n) or n for n in names):
+                    data = new[name] if name in new else pkg.read(name)
+                    if data is not None:
+                        out.writestr(name, data)
+        buf.seek(0)
+        return buf
+
+
+def _check_rows(rows: list, plan: WritePlan, rows_read: int) -> str | None:
+    header = {header_text(v) for v in rows[plan.header_row - 1]} if rows else set()
+    missing = [c.header for c in plan.columns if c.header not in header]
+    if missing:
+        return f"managed headers {missing} not found when read back"
+    if len(rows) - plan.header_row < rows_read:
+        return f"{rows_read} rows were read but only {len(rows)} came back"
+    return None
+
+
+def package_problem(tmp: Path, outcome: Outcome, expected_names: set[str]) -> str | None:
+    """What is wrong with the assembled zip, or None."""
+    try:
+        with zipfile.ZipFile(tmp) as zf:
+            pkg = Package(zf)
+            wb_part = pkg.workbook_part()
+            for name in outcome.parts:  # raw-copied members are the original's own bytes
+                try:
+                    with zf.open(name) as fh:
+                        while fh.read(1 << 20):
+                            pass
+                except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+                    return f"member {name} is corrupt"
+            if {i.filename for i in zf.infolist()} != expected_names:
+                return "members missing or extra"
+            if wb_part is None or pkg.find(wb_part) is None:
+                return "workbook part missing"
+    except (zipfile.BadZipFile, OSError) as ex:
+        return str(ex)
+    return None
