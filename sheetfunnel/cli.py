@@ -326,7 +326,7 @@ def watch(
     clock = SystemClock()
     if every is not None:
         schedule: Every | Cron = Every(every, anchor=clock.now())
-        when = f"every {every}"
+        when = f"every {_compact(every)}"
     else:
         try:
             schedule = Cron(cron or "", config.source.timezone)
@@ -353,6 +353,15 @@ def watch(
         runs = watch_loop(tick, schedule, clock=clock, stop=stop, max_runs=max_runs)
     if not quiet:
         console.print(f"Stopped after {runs} run{'s' if runs != 1 else ''}.", highlight=False)
+
+
+def _compact(interval: dt.timedelta) -> str:
+    """15m rather than 0:15:00."""
+    seconds = interval.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
