@@ -412,9 +412,11 @@ def history(
         start = f" since {since.date()}" if since else ""
         console.print(f"No stage changes{which}{start} in {target}.", soft_wrap=True)
         return
-    out = Table(title=f"Stage changes in {target}", title_justify="left")
-    for column in ("Date", "Contact", "From", "To", "Score", "Set by hand", "Reason"):
-        out.add_column(column, overflow="fold")
+    console.print(f"Stage changes in {target}", highlight=False, soft_wrap=True)
+    out = Table()
+    for column in ("Date", "Contact", "From", "To", "Score", "Set by hand"):
+        out.add_column(column, no_wrap=True)
+    out.add_column("Reason", overflow="fold", min_width=12)
     for row in table.itertuples():
         out.add_row(
             row.date.date().isoformat(),

@@ -141,7 +141,7 @@ def stage_flow(
         first=("from_stage", "first"), last=("to_stage", "last")
     )
     rank = config.ladder_rank()
-    step = net["last"].map(rank) - net["first"].map(rank)
+    step = net["last"].map(rank).astype("float64") - net["first"].map(rank).astype("float64")
     return StageFlow(
         days_in_stage=days,
         forward=int((step > 0).sum()),
