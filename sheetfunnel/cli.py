@@ -251,6 +251,8 @@ def sync(
         as_of=as_of.date() if as_of else None,
         on_wait=None if quiet else _waiting(console),
     )
+    if result.log_problem:
+        console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
     if result.error is not None:
         raise result.error
     if quiet:
@@ -367,6 +369,8 @@ def _compact(interval: dt.timedelta) -> str:
 def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
     """One line per scheduled run; with `quiet`, only failed runs."""
     r = result.record
+    if result.log_problem:
+        console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
     if quiet and r.outcome != "error":
         return
     when = dt.datetime.fromisoformat(r.start).astimezone().strftime("%Y-%m-%d %H:%M:%S")

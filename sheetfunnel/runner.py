@@ -5,6 +5,7 @@ one record to the run log. Errors are returned, not raised, so a schedule can ca
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
@@ -55,11 +56,13 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class RunResult:
-    """A run's record, its sync report (None when skipped or failed) and the error, if any."""
+    """A run's record, its sync report (None when skipped or failed) and the error, if any.
+    `log_problem` says why the record could not be appended to the run log."""
 
     record: RunRecord
     report: SyncReport | None = None
     error: BaseException | None = None
+    log_problem: str | None = None
 
 
 def state_dir(config: Config) -> Path:
@@ -115,8 +118,16 @@ def run_once(
         outcome="error",
     )
     result: RunResult
+    path = Path(target).expanduser()
+    # A workbook that is not there needs no lock (and gets no lock file): the backend says
+    # what is missing.
+    missing = not is_google_sheet(target) and not path.exists()
     try:
-        with run_lock(target, state_dir(config), wait=options.wait, on_wait=on_wait):
+        if missing:
+            lock: contextlib.AbstractContextManager = contextlib.nullcontext()
+        else:
+            lock = run_lock(target, state_dir(config), wait=options.wait, on_wait=on_wait)
+        with lock:
             result = _locked_run(target, config, options, day, base, opener, start)
     except BusyError as ex:
         result = RunResult(replace(base, outcome="busy", error=str(ex), exit_code=6), error=ex)
@@ -130,18 +141,27 @@ def run_once(
         _log(target, config, replace(record, duration_s=_since(clock)))
         raise
     record = replace(result.record, duration_s=_since(clock))
-    _log(target, config, record)
-    return replace(result, record=record)
+    problem = _log(target, config, record)
+    return replace(result, record=record, log_problem=problem)
 
 
 def _since(clock: float) -> float:
     return round(time.perf_counter() - clock, 3)
 
 
-def _log(target: str, config: Config, record: RunRecord) -> None:
+def _log(target: str, config: Config, record: RunRecord) -> str | None:
+    """Append to the run log; a problem is returned (a failed log must not fail the sync)."""
     path = run_log_path(target, config)
-    if path is not None:
+    if path is None:
+        return None
+    beside = not Path(config.watch.log).expanduser().is_absolute() and not is_google_sheet(target)
+    if beside and not Path(target).expanduser().resolve().parent.is_dir():
+        return None  # no folder to log beside: the run's error says the workbook is missing
+    try:
         append_record(path, record, max_bytes=config.watch.log_max_bytes)
+    except OSError as ex:
+        return f"cannot append to the run log {path}: {ex.strerror or ex}"
+    return None
 
 
 def _locked_run(

@@ -162,6 +162,18 @@ def test_busy_and_error_runs_are_logged_with_their_exit_code(book, tmp_path):
     assert error.record.error == f"workbook not found: {missing}; check the path in the config"
     assert [r["outcome"] for r in log_of(book)] == ["busy", "error"]
     assert all(list(r) == FIELDS for r in log_of(book))
+    assert not (tmp_path / ".gone.xlsx.sheetfunnel.lock").exists()  # no lock for nothing
+    nowhere = tmp_path / "no" / "such" / "folder" / "book.xlsx"
+    assert run_once(str(nowhere), cfg, RunOptions(), now=clock()).record.exit_code == 4
+    assert not (tmp_path / "no").exists()  # neither a lock nor a log made a folder
+
+
+def test_a_run_log_that_cannot_be_written_does_not_fail_the_sync(book, tmp_path):
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    result = run_once(str(book), config(tmp_path, log=str(folder)), RunOptions(), now=clock())
+    assert result.error is None and result.record.outcome == "synced"
+    assert result.log_problem.startswith(f"cannot append to the run log {folder}: ")
 
 
 def test_run_log_path_is_configurable_and_can_be_off(book, tmp_path):
