@@ -4,9 +4,13 @@ input, the as-of date and the config are all the same as at the last completed r
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 from collections import Counter
 
+import pandas as pd
 import pytest
+from helpers import ROOT
 from run_helpers import DAY, MORNING, config, copy_book, rows
 
 from sheetfunnel.backends.excel import ExcelBackend
@@ -17,6 +21,7 @@ from sheetfunnel.runlog import (
     append_record,
     file_fingerprint,
     read_records,
+    values_fingerprint,
 )
 from sheetfunnel.runner import Prefetched, RunOptions, run_log_path, run_once, state_dir
 
@@ -201,3 +206,38 @@ def test_log_rotates_and_skips_a_torn_line(tmp_path):
     append_record(log, record, max_bytes=size)
     assert log.with_name("runs.jsonl.1").stat().st_size == size
     assert [json.loads(x)["outcome"] for x in log.read_text().splitlines()] == ["busy"]
+
+
+MIXED = """
+import datetime as dt, pandas as pd
+from sheetfunnel.runlog import values_fingerprint
+cells = {
+    "a": ["x", None, 3.0, dt.date(2024, 1, 2), True],
+    "b": [dt.datetime(2024, 1, 1, 5), 1, 2, "y", None],
+}
+print(values_fingerprint({"t": pd.DataFrame(cells, dtype=object), "u": None}))
+"""
+
+
+def test_values_fingerprint_is_the_same_in_every_process_and_sees_one_cell(tmp_path):
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", MIXED],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(prints) == 1 and prints.pop().startswith("values:")
+    frame = pd.DataFrame({"a": ["x", "y", None], "b": [1.0, 2.0, 3.0]}, dtype=object)
+    before = values_fingerprint({"t": frame})
+    edited = frame.copy()
+    edited.iat[1, 1] = 2.5
+    assert values_fingerprint({"t": edited}) != before
+    moved = frame.copy()
+    moved.index = moved.index + 1  # the same cells on other rows
+    assert values_fingerprint({"t": moved}) != before
+    assert values_fingerprint({"t": frame.copy()}) == before
