@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_engine import as_raw_cells, generate  # noqa: E402
 from bench_excel import generate as generate_xlsx  # noqa: E402
 
-from sheetfunnel.config import Config  # noqa: E402
+from sheetfunnel.config import Config, config_from_dict  # noqa: E402
 from sheetfunnel.history import history_table, stage_flow  # noqa: E402
 from sheetfunnel.runlog import file_fingerprint, values_fingerprint  # noqa: E402
+from sheetfunnel.runner import RunOptions, run_once  # noqa: E402
 from sheetfunnel.tabs import HISTORY_HEADER  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 30)
@@ -56,6 +57,24 @@ def history_rows(contacts: int, rows: int, seed: int = 2) -> tuple:
     return (HISTORY_HEADER, *body)
 
 
+def bench_config(tmp: Path) -> Config:
+    """The headers bench_excel's workbook uses; no backup, state in `tmp`."""
+    return config_from_dict(
+        {
+            "source": {"activities_tab": "Activities"},
+            "columns": {
+                "key": "email", "name": "first_name", "company": "company",
+                "title": "job_title", "company_size": "company_size", "sector": "sector",
+                "country": "country", "source": "source", "owner": "owner",
+                "created": "created", "stage_override": "",
+            },
+            "activities": {"contact": "email", "type": "type", "date": "date"},
+            "output": {"backup": False},
+            "watch": {"state_dir": str(tmp / "state"), "log": str(tmp / "runs.jsonl")},
+        }
+    )  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000)
@@ -71,6 +90,14 @@ def main() -> None:
         size = book.stat().st_size / 2**20
         t = best(lambda: file_fingerprint(book))
         print(f"workbook fingerprint (size, mtime, sha256), {size:,.0f} MiB: {t:6.2f} s")
+        runs = bench_config(Path(tmp))
+        options = RunOptions(skip_unchanged=True)
+        for label in ("first sync", "unchanged input, skipped"):
+            t0 = time.perf_counter()
+            result = run_once(str(book), runs, options, as_of=AS_OF)
+            assert result.error is None, result.error
+            took = time.perf_counter() - t0
+            print(f"run_once, {label} ({result.record.outcome}): {took:6.2f} s")
 
     contacts, activities = generate(n, m)
     raw = {"contacts": as_raw_cells(contacts), "activities": as_raw_cells(activities)}
