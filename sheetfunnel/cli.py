@@ -405,7 +405,7 @@ def history(
     """Show the stage changes recorded in the History tab of TARGET (default: the target of
     the last run in ./sheetfunnel-runs.jsonl, else the one workbook in this folder)."""
     if target is None:
-        config, _ = _config_for(Path("x.xlsx"), config_path)
+        config, _ = _config_for(Path("x.xlsx"), config_path)  # ./sheetfunnel.toml if any
         target = _default_target(config)
     path = Path(target)
     config, _ = _config_for(path if path.suffix else None, config_path)

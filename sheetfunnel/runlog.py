@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -127,7 +127,6 @@ class Stamp:
     input: str
     as_of: str
     config: str
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class StateStore:
