@@ -5,21 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sys
+import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from . import __version__, engine, export, report
 from .config import Config, load_config
 from .demo import create_demo
 from .errors import EXIT_CODES, SheetfunnelError
-from .sources import open_backend, read_source
+from .history import read_history
+from .runlog import read_records
+from .runner import RunOptions, RunResult, run_log_path, run_once
+from .sources import EXCEL, open_backend, read_source
 from .sync import SyncReport
-from .sync import sync as run_sync
+from .watch import Cron, Every, SystemClock, parse_duration, stop_on_signals
+from .watch import watch as watch_loop
 
 EPILOG = "Exit codes:\n\n" + "\n\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 
@@ -182,6 +190,18 @@ def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, forc
     )
 
 
+WAIT_OPTION = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait while another sheetfunnel run holds TARGET (0: refuse at once).",
+)
+QUIET_OPTION = click.option(
+    "-q", "--quiet", is_flag=True, help="Print only errors (for cron); the exit code tells."
+)
+
+
 @cli.command()
 @click.argument("target")
 @CONFIG_OPTION
@@ -190,6 +210,14 @@ def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, forc
 @click.option("--force", is_flag=True, help="Ignore a stale Excel/LibreOffice lock file.")
 @click.option("--backup/--no-backup", default=None, help="Keep a backup copy of a workbook.")
 @click.option("--rebuild", is_flag=True, help="Re-score from scratch (after the rules changed).")
+@click.option(
+    "--if-changed",
+    is_flag=True,
+    help="Do nothing if the input, the day and the "
+    "config are the same as at the last run (for cron).",
+)
+@WAIT_OPTION
+@QUIET_OPTION
 def sync(
     target: str,
     config_path: Path | None,
@@ -198,21 +226,231 @@ def sync(
     force: bool,
     backup: bool | None,
     rebuild: bool,
+    if_changed: bool,
+    wait: float,
+    quiet: bool,
 ) -> None:
     """Score TARGET (.xlsx/.xlsm workbook, or Google Sheet URL or key) and write the results
     into it: managed columns, stage colours, Summary and History tabs."""
     path = Path(target)
     config, _ = _config_for(path if path.suffix else None, config_path)
-    backend = open_backend(target, config, backup=backup, force=force)
-    report = run_sync(
-        backend,
-        config,
-        as_of=as_of.date() if as_of else None,
+    console = Console(stderr=True)
+    options = RunOptions(
+        command="sync",
         dry_run=dry_run,
         rebuild=rebuild,
-        target=target,
+        skip_unchanged=if_changed,
+        wait=wait,
+        force=force,
+        backup=backup,
     )
-    _print_sync(report, Console(stderr=True))
+    result = run_once(
+        target,
+        config,
+        options,
+        as_of=as_of.date() if as_of else None,
+        on_wait=None if quiet else _waiting(console),
+    )
+    if result.log_problem:
+        console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
+    if result.error is not None:
+        raise result.error
+    if quiet:
+        return
+    if result.report is None:
+        console.print(f"{target}: unchanged since the last run; nothing to do.", soft_wrap=True)
+    else:
+        _print_sync(result.report, console)
+
+
+def _waiting(console: Console) -> Callable[[Path, float], None]:
+    def say(lock: Path, wait: float) -> None:
+        console.print(
+            f"Another sheetfunnel run holds {lock}; waiting up to {wait:g} s.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return say
+
+
+class Duration(click.ParamType):
+    """A duration such as 30s, 15m, 1h or 1d."""
+
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.timedelta:
+        if isinstance(value, dt.timedelta):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as ex:
+            self.fail(str(ex), param, ctx)
+
+
+@cli.command()
+@click.argument("target")
+@CONFIG_OPTION
+@click.option("--every", type=Duration(), help="Run at once, then every 30s, 15m, 1h, 1d...")
+@click.option(
+    "--cron",
+    "cron",
+    metavar="EXPR",
+    help='Run when a cron expression matches, e.g. "*/15 8-19 * * 1-5" (in source.timezone).',
+)
+@click.option("--max-runs", type=click.IntRange(min=1), help="Stop after this many runs.")
+@click.option("--force", is_flag=True, help="Ignore a stale Excel/LibreOffice lock file.")
+@click.option("--backup/--no-backup", default=None, help="Keep a backup copy of a workbook.")
+@WAIT_OPTION
+@QUIET_OPTION
+def watch(
+    target: str,
+    config_path: Path | None,
+    every: dt.timedelta | None,
+    cron: str | None,
+    max_runs: int | None,
+    force: bool,
+    backup: bool | None,
+    wait: float,
+    quiet: bool,
+) -> None:
+    """Sync TARGET on a schedule until Ctrl-C or SIGTERM (the current sync finishes first).
+
+    A run whose input, day and config are unchanged since the last one is skipped; a busy
+    workbook or a failed run is logged and retried at the next time. Each run appends one
+    JSON line to the run log ([watch] log in the config).
+    """
+    if (every is None) == (cron is None):
+        raise click.UsageError("give either --every (e.g. --every 15m) or --cron EXPR")
+    path = Path(target)
+    config, _ = _config_for(path if path.suffix else None, config_path)
+    open_backend(target, config, backup=backup, force=force)  # a bad target stops here
+    clock = SystemClock()
+    if every is not None:
+        schedule: Every | Cron = Every(every, anchor=clock.now())
+        when = f"every {_compact(every)}"
+    else:
+        try:
+            schedule = Cron(cron or "", config.source.timezone)
+        except ValueError as ex:
+            raise click.BadParameter(str(ex), param_hint="--cron") from None
+        when = f"at {cron!r} ({config.source.timezone})"
+    console = Console(stderr=True)
+    log = run_log_path(target, config)
+    if not quiet:
+        console.print(
+            f"Watching {target} {when}; Ctrl-C or SIGTERM stops after the current run. "
+            f"Run log: {log or 'off'}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    options = RunOptions(
+        command="watch", skip_unchanged=True, wait=wait, force=force, backup=backup
+    )
+
+    def tick(due: dt.datetime) -> None:
+        _print_run(run_once(target, config, options, now=clock.now), console, quiet=quiet)
+
+    with stop_on_signals(threading.Event()) as stop:
+        runs = watch_loop(tick, schedule, clock=clock, stop=stop, max_runs=max_runs)
+    if not quiet:
+        console.print(f"Stopped after {runs} run{'s' if runs != 1 else ''}.", highlight=False)
+
+
+def _compact(interval: dt.timedelta) -> str:
+    """15m rather than 0:15:00."""
+    seconds = interval.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
+    """One line per scheduled run; with `quiet`, only failed runs."""
+    r = result.record
+    if result.log_problem:
+        console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
+    if quiet and r.outcome != "error":
+        return
+    when = dt.datetime.fromisoformat(r.start).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    if r.outcome in ("synced", "nothing-changed"):
+        what = (
+            f"{r.contacts:,} contacts, {r.stage_changes} stage changes ({r.promotions} forward, "
+            f"{r.demotions} back), {r.cells_written:,} cells written"
+        )
+    elif r.outcome == "unchanged":
+        what = "input unchanged since the last run"
+    else:
+        what = r.error or ""
+    console.print(
+        f"{when} {r.outcome}: {r.target}: {what} ({r.duration_s:.1f} s)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@cli.command()
+@click.argument("target", required=False)
+@CONFIG_OPTION
+@click.option("--contact", help="Only this contact (its key, e.g. the e-mail; any case).")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only changes from this date on."
+)
+def history(
+    target: str | None, config_path: Path | None, contact: str | None, since: dt.datetime | None
+) -> None:
+    """Show the stage changes recorded in the History tab of TARGET (default: the target of
+    the last run in ./sheetfunnel-runs.jsonl, else the one workbook in this folder)."""
+    if target is None:
+        config, _ = _config_for(Path("x.xlsx"), config_path)  # ./sheetfunnel.toml if any
+        target = _default_target(config)
+    path = Path(target)
+    config, _ = _config_for(path if path.suffix else None, config_path)
+    table = read_history(
+        open_backend(target, config), config, contact=contact, since=since.date() if since else None
+    )
+    console = Console()
+    if table.empty:
+        which = f" for {contact}" if contact else ""
+        start = f" since {since.date()}" if since else ""
+        console.print(f"No stage changes{which}{start} in {target}.", soft_wrap=True)
+        return
+    console.print(f"Stage changes in {target}", highlight=False, soft_wrap=True)
+    out = Table()
+    for column in ("Date", "Contact", "From", "To", "Score", "Set by hand"):
+        out.add_column(column, no_wrap=True)
+    out.add_column("Reason", overflow="fold", min_width=12)
+    for row in table.itertuples():
+        out.add_row(
+            row.date.date().isoformat(),
+            row.contact,
+            row.from_stage or "(new)",
+            row.to_stage,
+            "" if math.isnan(row.score) else f"{row.score:g}",
+            "yes" if row.overridden else "no",
+            row.reason,
+        )
+    console.print(out)
+    console.print(f"{len(table):,} stage change{'s' if len(table) != 1 else ''}.")
+
+
+def _default_target(config: Config) -> str:
+    log = Path(config.watch.log) if config.watch.log else None
+    if log is not None and log.is_file():
+        records = list(read_records(log))
+        if records and records[-1].get("target"):
+            return str(records[-1]["target"])
+    books = sorted(p for p in Path().iterdir() if p.suffix.lower() in EXCEL and p.is_file())
+    books = [p for p in books if not p.name.startswith(("~$", "."))]
+    if len(books) == 1:
+        return str(books[0])
+    raise click.UsageError(
+        "give TARGET (a workbook or a Google Sheet): no run log here names one"
+        + (f", and this folder holds {len(books)} workbooks" if books else "")
+    )
 
 
 def _print_sync(report: SyncReport, console: Console) -> None:

@@ -320,6 +320,20 @@ class Output(Model):
     backup: bool = True
 
 
+class Watch(Model):
+    """Scheduled runs (`sheetfunnel watch`, and `sheetfunnel sync` from cron): the run log and
+    the state that lets a run skip an input unchanged since the last one."""
+
+    #: JSON-lines run log, one record per run; a relative path is beside the workbook (in the
+    #: state folder for a Google Sheet); "" = no log.
+    log: str = "sheetfunnel-runs.jsonl"
+    #: Past this size the log moves to <log>.1 (one old log kept); 0 = never.
+    log_max_bytes: int = Field(10_000_000, ge=0)
+    #: Folder of run state and Google Sheets lock files; "" = $SHEETFUNNEL_STATE_DIR, else
+    #: the user's state folder (~/.local/state/sheetfunnel).
+    state_dir: str = ""
+
+
 @functools.cache
 def _defaults() -> dict[str, Any]:
     """The documented default config shipped with the package: the one source of defaults."""
@@ -346,6 +360,7 @@ class Config(Model):
     summary: Summary = Summary()
     output: Output = Output()
     google: Google = Google()
+    watch: Watch = Watch()
 
     def all_stages(self) -> tuple[Stage | Exit, ...]:
         """Ladder stages in order, then the exits."""
@@ -380,7 +395,17 @@ def load_config(path: Path | str | None = None) -> Config:
 
 
 #: Sections whose keys a user config overrides one by one; the others are replaced whole.
-SETTINGS = ("source", "columns", "activities", "fit", "scoring", "summary", "output", "google")
+SETTINGS = (
+    "source",
+    "columns",
+    "activities",
+    "fit",
+    "scoring",
+    "summary",
+    "output",
+    "google",
+    "watch",
+)
 
 
 def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:

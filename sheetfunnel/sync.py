@@ -25,6 +25,7 @@ from .backends.base import (
 )
 from .cells import parse_dates, to_text
 from .config import Config
+from .history import history_table, previous_sync, stage_flow
 from .normalise import Notice
 from .tabs import history_tab, summary_tab
 
@@ -83,8 +84,10 @@ def sync(
 ) -> SyncReport:
     """Score the spreadsheet behind `backend` and write the results back into it.
 
-    `rebuild` ignores the Stage since dates the sheet holds (a clean re-score after the rules
-    changed); stage changes are still found against the stages the sheet shows.
+    `rebuild` is the clean re-score after the rules changed: History records only the stages
+    that really changed (against the stages the sheet shows), a contact whose stage holds
+    keeps its Stage since date (or gets back the date of its last History entry into that
+    stage when the cell was cleared), a changed stage starts on the as-of date.
     """
     src, out = config.source, config.output
     data = backend.read(
@@ -107,7 +110,8 @@ def sync(
         source=target or data.source,
     )
     previous = _previous(config, data, results)
-    since, changes = stage_changes(config, results, previous, rebuild=rebuild)
+    old = history_table(data.owned.get(out.history_tab, ()), config, data.serial_epoch)
+    since, changes = stage_changes(config, results, previous, rebuild=rebuild, history=old)
     rank = config.ladder_rank()
     had = changes["from_stage"].ne("")
     moves = changes.loc[had, "to_stage"].map(rank) - changes.loc[had, "from_stage"].map(rank)
@@ -117,9 +121,17 @@ def sync(
         changes,
         out.history_max_rows,
     )
-    plan = build_plan(
-        config, data, results, since, tabs=(summary_tab(out.summary_tab, results.summary), history)
+    as_of_day = results.as_of.date()
+    people = results.contacts
+    flow = stage_flow(
+        config,
+        history_table(history.rows, config, data.serial_epoch),
+        pd.DataFrame({"key": people["key"], "stage": people["stage"], "since": since}),
+        as_of_day,
+        previous_sync(data.owned.get(out.summary_tab, ()), as_of_day, config, data.serial_epoch),
     )
+    summary = summary_tab(out.summary_tab, results.summary, flow)
+    plan = build_plan(config, data, results, since, tabs=(summary, history))
     written = backend.write(plan, data, dry_run=dry_run)
     return SyncReport(
         target=target or data.source,
@@ -159,19 +171,36 @@ def _previous(config: Config, data: SheetData, results: engine.Results) -> pd.Da
 
 
 def stage_changes(
-    config: Config, results: engine.Results, previous: pd.DataFrame, *, rebuild: bool = False
+    config: Config,
+    results: engine.Results,
+    previous: pd.DataFrame,
+    *,
+    rebuild: bool = False,
+    history: pd.DataFrame | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """The Stage since date of every contact, and the stage changes since the last sync.
 
     A contact keeps its Stage since date while its stage holds; a changed stage starts today.
     On the first sync (no Stage column yet) nothing is a change. A contact new since the last
-    sync is recorded as entering the funnel (from = "").
+    sync is recorded as entering the funnel (from = ""). With `rebuild`, an empty Stage since
+    of a stage that holds is taken back from the contact's last entry into it in `history`
+    (a frame from `history.history_table`).
     """
     people = results.contacts
     today = results.as_of.normalize()
     before = previous["stage"]
     same = before.eq(people["stage"]).fillna(False).to_numpy(bool)
-    kept = previous["since"].where(same & (not rebuild))
+    kept = previous["since"].where(same)
+    if rebuild and history is not None and not history.empty:
+        last = history.assign(who=history["contact"].str.casefold()).drop_duplicates(
+            "who", keep="last"
+        )
+        last = last.set_index("who")
+        who = people["key"].astype("string").str.casefold()
+        entered = who.map(last["date"])
+        into = who.map(last["to_stage"]).astype("string")
+        usable = into.eq(people["stage"]).fillna(False).to_numpy(bool) & same
+        kept = kept.where(kept.notna() | ~usable, entered.astype("datetime64[ns]"))
     since = kept.fillna(today)
     if previous.attrs.get("first_sync"):
         moved = np.zeros(len(people), dtype=bool)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .backends.base import CellValue, FunnelChart, OwnedTab, Rows
 from .summary import Summary
+
+if TYPE_CHECKING:
+    from .history import StageFlow
 
 HISTORY_HEADER: tuple[str, ...] = (
     "Date",
@@ -37,11 +41,20 @@ def _cell(value: object) -> CellValue:
     return value  # type: ignore[return-value]
 
 
-def summary_tab(name: str, summary: Summary) -> OwnedTab:
-    """Stage counts (charted as a funnel), leads versus prospects, conversion, breakdowns."""
+def summary_tab(name: str, summary: Summary, flow: StageFlow | None = None) -> OwnedTab:
+    """Stage counts (charted as a funnel), leads versus prospects, conversion, breakdowns,
+    and with `flow` the moves since the previous sync and the median days in each stage.
+
+    Only the as-of date appears, never the wall-clock time: a rerun on unchanged input
+    yields the same rows, so the tab is not rewritten.
+    """
     rows: list[tuple[CellValue, ...]] = [
         ("sheetfunnel summary",),
         ("As of", summary.as_of.date()),
+    ]
+    if flow is not None:
+        rows.append(("Previous sync", flow.previous))
+    rows += [
         (),
         ("Stage", "Kind", "Contacts", "Share"),
     ]
@@ -63,6 +76,17 @@ def summary_tab(name: str, summary: Summary) -> OwnedTab:
         ("Median days first touch to prospect", _cell(c["median_days_to_prospect"])),
         (f"Stale leads (no activity for {summary.stale_after_days:g} days)", summary.stale_leads),
     ]
+    if flow is not None:
+        since = f" ({flow.previous.isoformat()})" if flow.previous else ""
+        rows += [
+            (),
+            ("Stage moves", "Forward", "Backward"),
+            (f"Contacts moved since the previous sync{since}", flow.forward, flow.backward),
+            (),
+            ("Time in stage", "Median days", "Stays measured"),
+        ]
+        for stage, values in flow.days_in_stage.iterrows():
+            rows.append((str(stage), _cell(values["median_days"]), _cell(values["stays"])))
     for field, table in summary.by_group.items():
         header = [f"By {field.replace('_', ' ')}"]
         header += [col.replace("_", " ").capitalize() for col in table.columns]
