@@ -308,6 +308,36 @@ class Output(Model):
     backup: bool = True
 
 
+class Calibrate(Model):
+    """How `sheetfunnel calibrate` learns points from won and lost history, and judges them."""
+
+    #: Points that double the odds of a positive outcome (the scorecard's scale).
+    pdo: float = Field(20, gt=0)
+    #: Cross-validation folds (stratified) for the AUC, lift and calibration figures.
+    folds: int = Field(5, ge=2, le=20)
+    #: Seed of the fold split: the same data gives the same figures.
+    seed: int = 42
+    #: Quantile bins per numeric (range) field, before merging bins that are too small.
+    bins: int = Field(10, ge=2, le=50)
+    #: Smallest share of contacts a bin or a category keeps; rarer values are merged.
+    min_share: float = Field(0.01, gt=0, lt=0.5)
+    #: Inverse L2 regularisation strength of the logistic regression (smaller = stronger).
+    strength: float = Field(1.0, gt=0)
+    #: Fields or column headers known only after the outcome (on top of the built-in list,
+    #: e.g. `duration`): a fit rule on one of them is refused.
+    exclude: tuple[str, ...] = ()
+    #: Stage name -> conversion rate wanted among contacts at or above its min_score.
+    targets: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("targets")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 < v < 1}
+        if bad:
+            raise ValueError(f"target conversion rates must be between 0 and 1, got {bad}")
+        return value
+
+
 @functools.cache
 def _defaults() -> dict[str, Any]:
     """The documented default config shipped with the package: the one source of defaults."""
@@ -333,6 +363,7 @@ class Config(Model):
     exits: tuple[Exit, ...] = Field(default_factory=_default("exits"))
     summary: Summary = Summary()
     output: Output = Output()
+    calibrate: Calibrate = Field(default_factory=_default("calibrate"))
 
     def all_stages(self) -> tuple[Stage | Exit, ...]:
         """Ladder stages in order, then the exits."""
@@ -367,7 +398,16 @@ def load_config(path: Path | str | None = None) -> Config:
 
 
 #: Sections whose keys a user config overrides one by one; the others are replaced whole.
-SETTINGS = ("source", "columns", "activities", "fit", "scoring", "summary", "output")
+SETTINGS = (
+    "source",
+    "columns",
+    "activities",
+    "fit",
+    "scoring",
+    "summary",
+    "output",
+    "calibrate",
+)
 
 
 def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
