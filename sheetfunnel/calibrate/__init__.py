@@ -199,8 +199,12 @@ def calibrate_source(
     targets: Mapping[str, float] | None = None,
     as_of: dt.date | dt.datetime | str | None = None,
 ) -> Calibration:
-    """`calibrate` on a .xlsx/.xlsm/.csv file read as `sheetfunnel score` reads it."""
+    """`calibrate` on a .xlsx/.xlsm/.csv file read as `sheetfunnel score` reads it.
+
+    Checks the whole `learn` extra first (charts need matplotlib), before the long part.
+    """
     require("sklearn")
+    require("matplotlib")
     _, data, lookups = read_source(path, config)
     return calibrate(
         config,

@@ -70,6 +70,9 @@ def scoring_sections(config: Config, card: Scorecard) -> dict[str, Any]:
             cap = line.candidate.count_cap
             if cap is not None and line.points:
                 data["cap"] = _number(round(abs(line.points) * cap, 6))
+        for key in ("points", "cap"):
+            if key in data:
+                data[key] = _number(data[key])
         types[type_id] = {k: data[k] for k in ("points", *[k for k in data if k != "points"])}
     fit = {"completeness_bonus": 0, "max": max(1, reachable), "rules": rules}
     return {"fit": fit, "activity_types": types}
@@ -113,6 +116,15 @@ def apply(config: Config, text: str) -> Config:
     return config_from_dict(merge(config.model_dump(), tomllib.loads(text)))
 
 
+def _trailing_comments(table: Any) -> list[tuple[Any, Any]]:
+    """The comments and blank lines that end a table (they belong to what follows it)."""
+    body = table.value.body
+    i = len(body)
+    while i and body[i - 1][0] is None:
+        i -= 1
+    return body[i:]
+
+
 def write_into(path: Path, text: str) -> Config:
     """Update the scoring sections of the config file at `path` in place, keeping comments.
 
@@ -130,7 +142,13 @@ def write_into(path: Path, text: str) -> Config:
         fit = doc["fit"]
         for key in ("completeness_bonus", "max"):
             fit[key] = learned["fit"][key]
-        fit["rules"] = learned["fit"]["rules"]
+        rules = learned["fit"]["rules"]
+        old = fit.get("rules")
+        if old is not None and len(old) and len(rules):
+            # tomlkit keeps the comment above the next section inside the last rule: move it
+            for key, item in _trailing_comments(old[-1]):
+                rules[-1].value.body.append((key, item))
+        fit["rules"] = rules
     new_types = learned["activity_types"]
     if "activity_types" not in doc:
         if new_types:
@@ -144,7 +162,8 @@ def write_into(path: Path, text: str) -> Config:
             table = types[type_id]
             for key in ("points", "cap", "group"):
                 if key in data:
-                    table[key] = data[key]
+                    if table.get(key) != data[key]:  # an unchanged value keeps its comment
+                        table[key] = data[key]
                 elif key in table and key != "points":
                     del table[key]
     out = tomlkit.dumps(doc)
