@@ -319,6 +319,9 @@ class Calibrate(Model):
     seed: int = 42
     #: Quantile bins per numeric (range) field, before merging bins that are too small.
     bins: int = Field(10, ge=2, le=50)
+    #: Merge adjacent numeric bins until the conversion only rises or only falls with the
+    #: value: steadier points, but a U shape (young and old both buying) is lost.
+    monotone: bool = False
     #: Smallest share of contacts a bin or a category keeps; rarer values are merged.
     min_share: float = Field(0.01, gt=0, lt=0.5)
     #: Inverse L2 regularisation strength of the logistic regression (smaller = stronger).

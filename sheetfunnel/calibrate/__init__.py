@@ -110,7 +110,8 @@ def calibrate(
     lift = deciles(evaluation.score, data.y, evaluation.probability, seed=settings.seed)
     wanted = dict(settings.targets if targets is None else targets)
     stages = [s.name for s in config.stages]
-    recommended = thresholds(evaluation.score, data.y, wanted, stages)
+    # on the final scores: the scale the engine will show (lift and calibration are out of fold)
+    recommended = thresholds(scores, data.y, wanted, stages)
     alone = field_auc(data, x, [line.candidate.field for line in card.lines])
     warnings = tuple(
         f"{row.field!r} alone separates the outcomes (AUC {row.auc:.3f} > {LEAK_AUC}): check "
@@ -118,6 +119,13 @@ def calibrate(
         for row in alone.itertuples()
         if row.auc > LEAK_AUC
     )
+    for key in ("max_engagement", "max_total"):
+        if getattr(config.scoring, key) is not None:
+            warnings += (
+                f"scoring.{key} = {getattr(config.scoring, key):g} caps the learned scores; "
+                "remove it from the config, or the engine ranks contacts differently than "
+                "measured here",
+            )
     auc = evaluation.auc
     if auc["scorecard"] < WEAK_AUC:
         warnings += (
@@ -130,6 +138,16 @@ def calibrate(
         f"{settings.pdo:g} points double the odds. {settings.folds}-fold cross-validated AUC: "
         f"this scorecard {auc['scorecard']:.3f}, the points it replaces {auc['current']:.3f}.",
     ]
+    marks = [
+        f"{row.stage} {row.min_score:g} ({row.target:.0%})"
+        for row in recommended.itertuples()
+        if not pd.isna(row.min_score)
+    ]
+    if marks:
+        header.append(
+            "Recommended [[stages]] min_score (lowest score whose contacts at or above it "
+            f"convert at the target): {', '.join(marks)}."
+        )
     text = snippet(config, card, header)
     return Calibration(
         contacts=len(data.y),

@@ -216,7 +216,8 @@ def candidates(config: Config, data: FeatureData, rows: np.ndarray) -> tuple[Can
             if fd.kind == "category":
                 lines = _category(field, fd, codes, settings.min_share)
             else:
-                lines = _bins(field, fd, codes, settings.bins, settings.min_share)
+                y = data.y[rows] if settings.monotone else None
+                lines = _bins(field, fd, codes, settings.bins, settings.min_share, y)
             out += [replace(c, exclusive=True) for c in lines]
         else:
             for rule in fd.rules:
@@ -263,11 +264,17 @@ def _category(field: str, fd: FieldData, codes: np.ndarray, min_share: float) ->
 
 
 def _bins(
-    field: str, fd: FieldData, codes: np.ndarray, bins: int, min_share: float
+    field: str,
+    fd: FieldData,
+    codes: np.ndarray,
+    bins: int,
+    min_share: float,
+    y: np.ndarray | None = None,
 ) -> list[Candidate]:
     numbers = pd.to_numeric(fd.uniques, errors="coerce").to_numpy(dtype="float64")
     values = numbers[codes]
-    values = values[~np.isnan(values)]
+    known = ~np.isnan(values)
+    values = values[known]
     if len(np.unique(values)) < 2:
         return []
     # edges are data values, so a bin is [edge, next edge): min <= value < max
@@ -284,6 +291,8 @@ def _bins(
         left = sizes[i - 1] if i > 0 else np.inf
         right = sizes[i + 1] if i + 1 < len(sizes) else np.inf
         edges.pop(i - 1 if left <= right else i)
+    if y is not None:
+        edges = _monotone(values, y[known], edges)
     sizes = np.diff(np.searchsorted(np.sort(values), [-np.inf, *edges, np.inf], side="left"))
     bounds = [None, *(float(e) for e in edges), None]
     reference = int(np.argmax(sizes))
@@ -292,6 +301,22 @@ def _bins(
         rule = FitRule(field=field, points=0, min=lo, max=hi)
         out.append(Candidate(range_name(field, lo, hi), field, rule, reference=i == reference))
     return out
+
+
+def _monotone(values: np.ndarray, y: np.ndarray, edges: list[float]) -> list[float]:
+    """Merge adjacent bins (pool adjacent violators) until the positive rate only rises, or
+    only falls, from bin to bin: the direction of the value's overall correlation."""
+    edges = list(edges)
+    direction = 1.0 if np.corrcoef(values, y)[0, 1] >= 0 else -1.0
+    while edges:
+        which = np.searchsorted(edges, values, side="right")
+        count = np.bincount(which, minlength=len(edges) + 1)
+        rate = np.bincount(which, weights=y, minlength=len(edges) + 1) / count
+        steps = np.diff(rate) * direction
+        if (steps >= 0).all():
+            break
+        edges.pop(int(np.argmin(steps)))  # the worst violation: merge those two bins
+    return edges
 
 
 def range_name(field: str, lo: float | None, hi: float | None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import textwrap
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -82,7 +83,8 @@ def snippet(config: Config, card: Scorecard, header: list[str]) -> str:
     """The learned scoring sections as TOML, with `header` lines as comments on top."""
     doc = tomlkit.document()
     for line in header:
-        doc.add(tomlkit.comment(line))
+        for part in textwrap.wrap(line, width=96):
+            doc.add(tomlkit.comment(part))
     sections = scoring_sections(config, card)
     fit = tomlkit.table()
     fit["completeness_bonus"] = 0
