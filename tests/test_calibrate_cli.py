@@ -215,9 +215,11 @@ def test_calibrate_writes_the_points_into_the_config_keeping_comments(history, t
         outcome="Outcome",
         positive=["Won"],
         negative=["Lost"],
+        targets={"MQL": 0.2, "SQL": 0.6, "Prospect": 0.5},
         as_of=AS_OF,
     )
     assert cal.config == config
+    assert "SQL 26 (60%)" in cal.snippet
     assert cal.evaluation.auc["scorecard"] > cal.evaluation.auc["current"] > 0.6
     _, data, _ = read_source(history / "contacts.csv", config)
     results = score(config, data.contacts, data.activities, as_of=AS_OF)
