@@ -179,6 +179,7 @@ def test_a_field_that_alone_gives_the_answer_is_flagged():
             "Id": [f"d{i}" for i in range(600)],
             "Region": rng.choice(["North", "South"], 600),
             "Reason": reason,
+            "Country": "FR",
             "Result": np.where(won, "won", "lost"),
         },
         dtype=object,
@@ -189,9 +190,8 @@ def test_a_field_that_alone_gives_the_answer_is_flagged():
             "source": {"activities_tab": ""},
             "columns": {
                 "key": "Id",
-                **dict.fromkeys(
-                    ("name", "company", "title", "company_size", "sector", "country"), ""
-                ),
+                **dict.fromkeys(("name", "company", "title", "company_size", "sector"), ""),
+                "country": "Country",
                 **dict.fromkeys(("source", "owner", "created", "stage_override"), ""),
                 "extra": {"region": "Region", "reason": "Reason"},
             },
@@ -201,6 +201,7 @@ def test_a_field_that_alone_gives_the_answer_is_flagged():
                 "rules": [
                     {"field": "region", "equals": ["North"], "points": 5},
                     {"field": "reason", "equals": ["signed"], "points": 0},
+                    {"field": "country", "equals": ["FR"], "points": 3},
                 ],
             },
             "stages": [{"name": "Lead"}],
@@ -214,4 +215,9 @@ def test_a_field_that_alone_gives_the_answer_is_flagged():
     assert cal.warnings == (
         f"'reason' alone separates the outcomes (AUC {alone['reason']:.3f} > 0.95): check that "
         "it is known before the outcome, or it leaks the answer",
+        "activity type call never happened to these contacts: the hand-set points are kept",
+        "field country does not vary among these contacts: no points learned, the rules on them "
+        "are dropped",
     )
+    assert {r.field for r in cal.config.fit.rules} == {"region", "reason"}
+    assert cal.config.activity_types["call"].points == 1

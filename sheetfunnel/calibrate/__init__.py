@@ -42,7 +42,8 @@ class Calibration:
 
     `lift`: per decile of out-of-fold score, contacts, positives, observed and predicted rate,
     lift, share of positives captured. `factors`: the scorecard lines, most important first
-    (|points| x spread of the feature). `thresholds`: recommended min_score per stage.
+    (|points| x spread of the feature). `thresholds`: recommended min_score per stage, read
+    on the learned scorecard's scores of these contacts (the scale the engine will show).
     `snippet`: the learned `[fit]` and `[activity_types]` as TOML; `config`: the input config
     with them, as the engine will use it.
     """
@@ -119,6 +120,20 @@ def calibrate(
         for row in alone.itertuples()
         if row.auc > LEAK_AUC
     )
+    learned = {line.candidate.field for line in card.lines}
+    unseen = [t for t in config.activity_types if t not in learned]
+    if unseen:
+        warnings += (
+            f"activity {'types' if len(unseen) > 1 else 'type'} {', '.join(unseen)} never "
+            "happened to these contacts: the hand-set points are kept",
+        )
+    flat = [f for f in dict.fromkeys(r.field for r in config.fit.rules) if f not in learned]
+    if flat:
+        warnings += (
+            f"{'fields' if len(flat) > 1 else 'field'} {', '.join(flat)} "
+            f"{'do' if len(flat) > 1 else 'does'} not vary among these contacts: no points "
+            "learned, the rules on them are dropped",
+        )
     for key in ("max_engagement", "max_total"):
         if getattr(config.scoring, key) is not None:
             warnings += (
