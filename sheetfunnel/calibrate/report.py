@@ -142,6 +142,7 @@ def write_chart(cal: Calibration, path: Path) -> Path:
         left.axhline(1, color="#7F7F7F", linestyle="--", linewidth=1, label="no model (lift 1)")
         for d, v in zip(lift["decile"], lift["lift"], strict=True):
             left.annotate(f"{v:.2f}", (d, v), ha="center", va="bottom", fontsize=9)
+        left.set_ylim(0, max(lift["lift"].max(), 1) * 1.25)  # room for the legend
         left.set_xticks(lift["decile"])
         left.set_xlabel("decile of score (1 = highest scores)")
         left.set_ylabel("conversion / overall conversion")
