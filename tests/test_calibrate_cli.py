@@ -146,6 +146,8 @@ def history(tmp_path_factory):
             + 0.5 * (sector == "software")
         )
         won = rng.random() < 1 / (1 + np.exp(-logit))
+        if won and i % 3 == 0:  # the sale itself is logged too: it must not be learned
+            log.append({"Email": email, "Activity": "purchase", "Date": end})
         outcome = "Open" if i % 10 == 0 else ("Won" if won else "Lost")
         row = contact(
             email, Job_title=title, Sector=sector, Company_size=size, Created="2024-01-10"
@@ -186,6 +188,10 @@ def test_calibrate_writes_the_points_into_the_config_keeping_comments(history, t
     lines = [line.rstrip() for line in result.output.splitlines()]
     assert "Left out 80 contacts without an outcome." in lines
     assert f"Updated the points in {config_file}" in lines
+    assert (
+        "Warning: activity type purchase makes a customer (a customer stage requires it): not "
+        "learned, the hand-set points are kept"
+    ) in lines
     assert f"Wrote the learned points to {out_dir / 'scorecard.toml'}" in lines
     text = config_file.read_text()
     for comment in (

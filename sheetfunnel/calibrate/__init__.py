@@ -23,7 +23,7 @@ from ..engine import as_of_timestamp
 from ..normalise import Notice, prepare
 from ..sources import read_source
 from .evaluate import Evaluation, cross_validate, deciles, field_auc, thresholds
-from .features import check_leakage, design, feature_data, outcome_labels
+from .features import check_leakage, design, feature_data, outcome_labels, outcome_types
 from .scorecard import MissingExtraError, Scorecard, fit_scorecard, require
 from .snippet import apply, snippet
 
@@ -121,7 +121,15 @@ def calibrate(
         if row.auc > LEAK_AUC
     )
     learned = {line.candidate.field for line in card.lines}
-    unseen = [t for t in config.activity_types if t not in learned]
+    outcome_like = [t for t in config.activity_types if t in outcome_types(config)]
+    if outcome_like:
+        warnings += (
+            f"activity {'types' if len(outcome_like) > 1 else 'type'} "
+            f"{', '.join(outcome_like)} {'make' if len(outcome_like) > 1 else 'makes'} a customer (a customer stage requires "
+            f"{'them' if len(outcome_like) > 1 else 'it'}): not learned, the hand-set points "
+            "are kept",
+        )
+    unseen = [t for t in config.activity_types if t not in learned and t not in outcome_like]
     if unseen:
         warnings += (
             f"activity {'types' if len(unseen) > 1 else 'type'} {', '.join(unseen)} never "

@@ -110,6 +110,16 @@ def outcome_labels(
     return out
 
 
+def outcome_types(config: Config) -> set[str]:
+    """Activity types that make a customer (a purchase): they are the outcome, not a sign."""
+    return {
+        t
+        for stage in config.stages
+        if stage.kind == "customer"
+        for t in (*stage.requires_any, *stage.requires_all)
+    }
+
+
 def check_leakage(config: Config, outcome: str) -> None:
     """Refuse fit rules on a field known only after the outcome, or on the outcome itself."""
     banned = {b.strip().casefold() for b in (*LEAKY, *config.calibrate.exclude)}
@@ -229,9 +239,10 @@ def candidates(config: Config, data: FeatureData, rows: np.ndarray) -> tuple[Can
             label = f"no {field.replace('_', ' ')}"
             rule = FitRule(field=field, points=0, missing=True)
             out.append(Candidate(label, field, rule, exclusive=fd.kind in ("category", "range")))
+    outcome = outcome_types(config)
     for j, type_id in enumerate(data.types):
         column = data.activity[rows, j]
-        if np.ptp(column) == 0:
+        if np.ptp(column) == 0 or type_id in outcome:
             continue
         at = config.activity_types[type_id]
         cap = at.cap / abs(at.points) if at.cap is not None and at.points else None
