@@ -123,11 +123,11 @@ def calibrate(
     learned = {line.candidate.field for line in card.lines}
     outcome_like = [t for t in config.activity_types if t in outcome_types(config)]
     if outcome_like:
+        many = len(outcome_like) > 1
         warnings += (
-            f"activity {'types' if len(outcome_like) > 1 else 'type'} "
-            f"{', '.join(outcome_like)} {'make' if len(outcome_like) > 1 else 'makes'} a customer (a customer stage requires "
-            f"{'them' if len(outcome_like) > 1 else 'it'}): not learned, the hand-set points "
-            "are kept",
+            f"activity {'types' if many else 'type'} {', '.join(outcome_like)} "
+            f"{'make' if many else 'makes'} a customer (a customer stage requires "
+            f"{'them' if many else 'it'}): not learned, the hand-set points are kept",
         )
     unseen = [t for t in config.activity_types if t not in learned and t not in outcome_like]
     if unseen:
