@@ -320,3 +320,20 @@ def test_an_outcome_without_positives_is_explained(tmp_path):
         "Error: column 'deal_stage': no positive outcome among the contacts (values seen: "
         "'Won', 'Engaging', 'Lost', 'Prospecting'); check --positive/--negative\n"
     )
+
+
+def test_an_excel_workbook_gives_what_its_csv_export_gives(history, tmp_path):
+    book = tmp_path / "history.xlsx"
+    with pd.ExcelWriter(book, engine="xlsxwriter") as writer:
+        pd.read_csv(history / "contacts.csv", dtype=str).to_excel(
+            writer, sheet_name="Contacts", index=False
+        )
+        pd.read_csv(history / "Activities.csv", dtype=str).to_excel(
+            writer, sheet_name="Activities", index=False
+        )
+    config = load_config(history / "sheetfunnel.toml")
+    kw = {"outcome": "Outcome", "positive": ["Won"], "negative": ["Lost"], "as_of": AS_OF}
+    from_csv = calibrate_source(history / "contacts.csv", config, **kw)
+    from_xlsx = calibrate_source(book, config, **kw)
+    assert from_xlsx.snippet == from_csv.snippet
+    assert np.array_equal(from_xlsx.scores, from_csv.scores)
