@@ -114,6 +114,48 @@ def calibrate(
     # on the final scores: the scale the engine will show (lift and calibration are out of fold)
     recommended = thresholds(scores, data.y, wanted, stages)
     alone = field_auc(data, x, [line.candidate.field for line in card.lines])
+    auc = evaluation.auc
+    warnings = _warnings(config, card, alone, auc["scorecard"])
+    header = [
+        f"Learned by `sheetfunnel calibrate` from {len(data.y):,} contacts "
+        f"({int(data.y.sum()):,} positive) as of {ts:%Y-%m-%d}.",
+        f"{settings.pdo:g} points double the odds. {settings.folds}-fold cross-validated AUC: "
+        f"this scorecard {auc['scorecard']:.3f}, the points it replaces {auc['current']:.3f}.",
+    ]
+    marks = [
+        f"{row.stage} {row.min_score:g} ({row.target:.0%})"
+        for row in recommended.itertuples()
+        if not pd.isna(row.min_score)
+    ]
+    if marks:
+        header.append(
+            "Recommended [[stages]] min_score (lowest score whose contacts at or above it "
+            f"convert at the target): {', '.join(marks)}."
+        )
+    text = snippet(config, card, header)
+    return Calibration(
+        contacts=len(data.y),
+        positives=int(data.y.sum()),
+        unlabelled=int(labels.isna().sum()),
+        scorecard=card,
+        evaluation=evaluation,
+        lift=lift,
+        factors=_factors(card, x, data.y),
+        thresholds=recommended,
+        field_auc=alone,
+        warnings=warnings,
+        notices=prepared.notices,
+        snippet=text,
+        config=apply(config, text),
+        scores=scores,
+        as_of=ts,
+    )
+
+
+def _warnings(
+    config: Config, card: Scorecard, alone: pd.DataFrame, scorecard_auc: float
+) -> tuple[str, ...]:
+    """What the user must know before trusting the points: leaks, unlearned parts, caps."""
     warnings = tuple(
         f"{row.field!r} alone separates the outcomes (AUC {row.auc:.3f} > {LEAK_AUC}): check "
         "that it is known before the outcome, or it leaks the answer"
@@ -149,46 +191,12 @@ def calibrate(
                 "remove it from the config, or the engine ranks contacts differently than "
                 "measured here",
             )
-    auc = evaluation.auc
-    if auc["scorecard"] < WEAK_AUC:
+    if scorecard_auc < WEAK_AUC:
         warnings += (
-            f"the scorecard's cross-validated AUC is {auc['scorecard']:.3f}: these fields barely "
+            f"the scorecard's cross-validated AUC is {scorecard_auc:.3f}: these fields barely "
             "tell positives from negatives, so the learned points are mostly noise",
         )
-    header = [
-        f"Learned by `sheetfunnel calibrate` from {len(data.y):,} contacts "
-        f"({int(data.y.sum()):,} positive) as of {ts:%Y-%m-%d}.",
-        f"{settings.pdo:g} points double the odds. {settings.folds}-fold cross-validated AUC: "
-        f"this scorecard {auc['scorecard']:.3f}, the points it replaces {auc['current']:.3f}.",
-    ]
-    marks = [
-        f"{row.stage} {row.min_score:g} ({row.target:.0%})"
-        for row in recommended.itertuples()
-        if not pd.isna(row.min_score)
-    ]
-    if marks:
-        header.append(
-            "Recommended [[stages]] min_score (lowest score whose contacts at or above it "
-            f"convert at the target): {', '.join(marks)}."
-        )
-    text = snippet(config, card, header)
-    return Calibration(
-        contacts=len(data.y),
-        positives=int(data.y.sum()),
-        unlabelled=int(labels.isna().sum()),
-        scorecard=card,
-        evaluation=evaluation,
-        lift=lift,
-        factors=_factors(card, x, data.y),
-        thresholds=recommended,
-        field_auc=alone,
-        warnings=warnings,
-        notices=prepared.notices,
-        snippet=text,
-        config=apply(config, text),
-        scores=scores,
-        as_of=ts,
-    )
+    return warnings
 
 
 def _factors(card: Scorecard, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
