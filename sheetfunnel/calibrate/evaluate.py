@@ -166,7 +166,10 @@ def field_auc(data: FeatureData, x: np.ndarray, fields: list[str]) -> pd.DataFra
         if part.shape[1] == 1 and not np.isin(part, (0, 1)).all():
             value = part[:, 0]  # an activity count: its own order
         else:
-            _, pattern = np.unique(part, axis=0, return_inverse=True)
+            # one number per row pattern (a random projection of 0/1 rows: no collisions in
+            # practice) sorts 10x faster than np.unique(axis=0) on the rows themselves
+            key = part @ np.random.default_rng(0).random(part.shape[1])
+            _, pattern = np.unique(key, return_inverse=True)
             rate = np.bincount(pattern, weights=data.y) / np.bincount(pattern)
             value = rate[pattern.ravel()]
         a = auc(data.y, value)
