@@ -95,3 +95,25 @@ def test_write_into_a_config_that_keeps_the_default_scoring(tmp_path):
     assert config.activity_types["meeting"].points == 20
     assert tomllib.loads(text)["fit"]["max"] == 30
     assert load_config(path) == config
+
+
+def test_write_into_puts_new_keys_above_the_comment_that_opens_the_rules(tmp_path):
+    path = tmp_path / "team.toml"
+    path.write_text(
+        '[source]\nactivities_tab = ""\n\n[activity_types]\n\n[fit]\n'
+        "completeness_fields = []\n\n# Our rules, reviewed every quarter.\n"
+        '[[fit.rules]]\nfield = "sector"\nequals = ["x"]\npoints = 1\n\n'
+        '# The ladder.\n[[stages]]\nname = "Lead"\n\n[[exits]]\nname = "Lost"\n'
+    )
+    snippet = (
+        '[fit]\ncompleteness_bonus = 0\nmax = 30\n\n[[fit.rules]]\nfield = "sector"\n'
+        'equals = ["software"]\npoints = 30\n'
+    )
+    write_into(path, snippet)
+    assert path.read_text() == (
+        '[source]\nactivities_tab = ""\n\n[activity_types]\n\n[fit]\n'
+        "completeness_fields = []\ncompleteness_bonus = 0\nmax = 30\n\n"
+        "# Our rules, reviewed every quarter.\n\n"  # tomlkit puts a blank line above tables
+        '[[fit.rules]]\nfield = "sector"\nequals = ["software"]\npoints = 30\n\n'
+        '# The ladder.\n[[stages]]\nname = "Lead"\n\n[[exits]]\nname = "Lost"\n'
+    )

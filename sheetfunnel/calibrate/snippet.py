@@ -127,6 +127,21 @@ def _trailing_comments(table: Any) -> list[tuple[Any, Any]]:
     return body[i:]
 
 
+def _set(table: Any, key: str, value: Any) -> None:
+    """Set a key; a new one goes above the comments that end the table (they introduce
+    what follows), not below them."""
+    if key in table:
+        if table[key] != value:  # an unchanged value keeps its comment
+            table[key] = value
+        return
+    body = table.value.body
+    trailing = _trailing_comments(table)
+    if trailing:
+        del body[len(body) - len(trailing) :]
+    table.add(key, value)
+    body.extend(trailing)
+
+
 def write_into(path: Path, text: str) -> Config:
     """Update the scoring sections of the config file at `path` in place, keeping comments.
 
@@ -142,16 +157,18 @@ def write_into(path: Path, text: str) -> Config:
         doc["fit"] = learned["fit"]
     else:
         fit = doc["fit"]
-        for key in ("completeness_bonus", "max"):
-            fit[key] = learned["fit"][key]
         rules = learned["fit"]["rules"]
         old = fit.get("rules")
-        if old is not None and len(old) and len(rules):
+        if isinstance(old, tomlkit.items.AoT) and len(old) and len(rules):
             # tomlkit keeps the comment above the next section inside the last rule: move it
             for key, item in _trailing_comments(old[-1]):
                 rules[-1].value.body.append((key, item))
+        if "rules" in fit:
+            del fit["rules"]  # the comment above the rules now ends [fit]: keys go above it
+        for key in ("completeness_bonus", "max"):
+            _set(fit, key, learned["fit"][key])
         fit["rules"] = rules
-    new_types = learned["activity_types"]
+    new_types = learned.get("activity_types", {})
     if "activity_types" not in doc:
         if new_types:
             doc["activity_types"] = new_types
@@ -164,8 +181,7 @@ def write_into(path: Path, text: str) -> Config:
             table = types[type_id]
             for key in ("points", "cap", "group"):
                 if key in data:
-                    if table.get(key) != data[key]:  # an unchanged value keeps its comment
-                        table[key] = data[key]
+                    _set(table, key, data[key])
                 elif key in table and key != "points":
                     del table[key]
     out = tomlkit.dumps(doc)
