@@ -229,7 +229,8 @@ def test_calibrate_writes_the_points_into_the_config_keeping_comments(history, t
     assert cal.evaluation.auc["scorecard"] > cal.evaluation.auc["current"] > 0.6
     _, data, _ = read_source(history / "contacts.csv", config)
     results = score(config, data.contacts, data.activities, as_of=AS_OF)
-    labelled = ~data.contacts["Outcome"].isin(["Open"]).to_numpy()
+    labelled = np.flatnonzero(~data.contacts["Outcome"].isin(["Open"]).to_numpy())
+    assert np.array_equal(cal.labelled, labelled)
     assert np.array_equal(results.contacts["score"].to_numpy()[labelled], cal.scores)
     assert (out_dir / "scorecard.toml").read_text() == cal.snippet
 

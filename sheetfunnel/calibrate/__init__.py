@@ -45,7 +45,9 @@ class Calibration:
     (|points| x spread of the feature). `thresholds`: recommended min_score per stage, read
     on the learned scorecard's scores of these contacts (the scale the engine will show).
     `snippet`: the learned `[fit]` and `[activity_types]` as TOML; `config`: the input config
-    with them, as the engine will use it.
+    with them, as the engine will use it. `labelled`: the positions (in the engine's contact
+    order) of the contacts learned from; `scores`: their learned integer scores, equal to what
+    the engine computes with `config`.
     """
 
     contacts: int
@@ -61,6 +63,7 @@ class Calibration:
     notices: tuple[Notice, ...]
     snippet: str
     config: Config
+    labelled: np.ndarray
     scores: np.ndarray
     as_of: pd.Timestamp
 
@@ -147,6 +150,7 @@ def calibrate(
         notices=prepared.notices,
         snippet=text,
         config=apply(config, text),
+        labelled=data.labelled,
         scores=scores,
         as_of=ts,
     )
