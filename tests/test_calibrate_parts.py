@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from sheetfunnel.calibrate.evaluate import MIN_ABOVE, deciles, thresholds
-from sheetfunnel.calibrate.features import FieldData, _bins, _monotone, range_name
+from sheetfunnel.calibrate.features import Candidate, FieldData, _bins, _monotone, range_name
+from sheetfunnel.calibrate.scorecard import _floor_at_zero
 from sheetfunnel.calibrate.snippet import write_into
-from sheetfunnel.config import load_config
+from sheetfunnel.config import FitRule, load_config
 
 
 def _field(values) -> tuple[FieldData, np.ndarray]:
@@ -117,3 +118,25 @@ def test_write_into_puts_new_keys_above_the_comment_that_opens_the_rules(tmp_pat
         '[[fit.rules]]\nfield = "sector"\nequals = ["software"]\npoints = 30\n\n'
         '# The ladder.\n[[stages]]\nname = "Lead"\n\n[[exits]]\nname = "Lost"\n'
     )
+
+
+def test_only_a_field_whose_lines_cover_everyone_is_shifted_to_start_at_zero():
+    def line(field, reference=False, **test):
+        return Candidate(
+            field,
+            field,
+            FitRule(field=field, points=0, **test),
+            None,
+            None,
+            reference=reference,
+            exclusive=True,
+        )
+
+    cands = (
+        line("sector", reference=True, equals=("retail",)),
+        line("sector", equals=("software",)),
+        line("sector", missing=True),
+        line("region", missing=True),  # one value and blanks: no reference line
+    )
+    points = np.array([0, 12, -7, -5])
+    assert _floor_at_zero(cands, points).tolist() == [7, 19, 0, -5]

@@ -106,7 +106,9 @@ def _floor_at_zero(cands: tuple[Candidate, ...], points: np.ndarray) -> np.ndarr
         if c.exclusive:
             fields.setdefault(c.field, []).append(j)
     for cols in fields.values():
-        out[cols] -= out[cols].min()
+        # without its reference line some contacts match none of them: no uniform shift
+        if any(cands[j].reference for j in cols):
+            out[cols] -= out[cols].min()
     return out
 
 
