@@ -484,6 +484,95 @@ def _print_sync(report: SyncReport, console: Console) -> None:
         console.print(f"  backup: {report.write.backup}", highlight=False, soft_wrap=True)
 
 
+@cli.command("calibrate")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@CONFIG_OPTION
+@AS_OF_OPTION
+@click.option("--outcome", required=True, help="Header of the column holding the outcome.")
+@click.option(
+    "--positive", multiple=True, required=True, help="Outcome value meaning won (repeatable)."
+)
+@click.option(
+    "--negative",
+    multiple=True,
+    help="Outcome value meaning lost (repeatable). With it, rows whose outcome is neither "
+    "positive nor negative (open deals) are left out; without it, only blank ones are.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="STAGE=RATE",
+    help="Conversion wanted at or above a stage's min_score, e.g. SQL=0.4 (repeatable; "
+    "default: [calibrate.targets]).",
+)
+@click.option("--write", is_flag=True, help="Update the points in the config file in place.")
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("calibration"),
+    show_default=True,
+    help="Folder for the scorecard snippet (scorecard.toml) and the chart (calibration.png).",
+)
+def calibrate_command(
+    source: Path,
+    config_path: Path | None,
+    as_of: dt.datetime | None,
+    outcome: str,
+    positive: tuple[str, ...],
+    negative: tuple[str, ...],
+    targets: tuple[str, ...],
+    write: bool,
+    out_dir: Path,
+) -> None:
+    """Learn the fit and activity points from won and lost history, and show how good they are."""
+    from .calibrate import calibrate_source
+    from .calibrate.report import save, tables
+
+    config, name = _config_for(source, config_path)
+    file = config_path or (source.parent / "sheetfunnel.toml")
+    if write and not file.exists():
+        raise click.UsageError("--write needs a config file to update: give --config FILE")
+    wanted = dict(config.calibrate.targets)
+    for item in targets:
+        stage, _, rate = item.partition("=")
+        try:
+            wanted[stage.strip()] = float(rate)
+        except ValueError:
+            raise click.BadParameter(f"{item!r} is not STAGE=RATE", param_hint="--target") from None
+        if not 0 < wanted[stage.strip()] < 1:
+            raise click.BadParameter(f"{item!r}: RATE is between 0 and 1", param_hint="--target")
+    stderr = Console(stderr=True)
+    stderr.print(f"Calibrating on {source} with {name}", highlight=False, soft_wrap=True)
+    cal = calibrate_source(
+        source,
+        config,
+        outcome=outcome,
+        positive=positive,
+        negative=negative,
+        targets=wanted,
+        as_of=as_of.date() if as_of else None,
+    )
+    written = save(cal, out_dir, write_config=file if write else None)
+    out = Console()
+    for table in tables(cal):
+        out.print(table)
+    auc = cal.evaluation.auc
+    click.echo(
+        f"Scorecard AUC {auc['scorecard']:.3f} (unrounded model {auc['model']:.3f}), current "
+        f"config {auc['current']:.3f}, over {len(cal.evaluation.folds)} stratified folds."
+    )
+    click.echo(f"Left out {cal.unlabelled:,} contacts without an outcome.")
+    for warning in cal.warnings:
+        stderr.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+    for notice in cal.notices:
+        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+    click.echo(f"Wrote the learned points to {written.snippet}")
+    click.echo(f"Wrote the lift and calibration chart to {written.chart}")
+    if written.config is not None:
+        click.echo(f"Updated the points in {written.config}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="sheetfunnel")

@@ -334,6 +334,39 @@ class Watch(Model):
     state_dir: str = ""
 
 
+class Calibrate(Model):
+    """How `sheetfunnel calibrate` learns points from won and lost history, and judges them."""
+
+    #: Points that double the odds of a positive outcome (the scorecard's scale).
+    pdo: float = Field(20, gt=0)
+    #: Cross-validation folds (stratified) for the AUC, lift and calibration figures.
+    folds: int = Field(5, ge=2, le=20)
+    #: Seed of the fold split: the same data gives the same figures.
+    seed: int = 42
+    #: Quantile bins per numeric (range) field, before merging bins that are too small.
+    bins: int = Field(10, ge=2, le=50)
+    #: Merge adjacent numeric bins until the conversion only rises or only falls with the
+    #: value: steadier points, but a U shape (young and old both buying) is lost.
+    monotone: bool = False
+    #: Smallest share of contacts a bin or a category keeps; rarer values are merged.
+    min_share: float = Field(0.01, gt=0, lt=0.5)
+    #: Inverse L2 regularisation strength of the logistic regression (smaller = stronger).
+    strength: float = Field(1.0, gt=0)
+    #: Fields or column headers known only after the outcome (on top of the built-in list,
+    #: e.g. `duration`): a fit rule on one of them is refused.
+    exclude: tuple[str, ...] = ()
+    #: Stage name -> conversion rate wanted among contacts at or above its min_score.
+    targets: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("targets")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 < v < 1}
+        if bad:
+            raise ValueError(f"target conversion rates must be between 0 and 1, got {bad}")
+        return value
+
+
 @functools.cache
 def _defaults() -> dict[str, Any]:
     """The documented default config shipped with the package: the one source of defaults."""
@@ -361,6 +394,7 @@ class Config(Model):
     output: Output = Output()
     google: Google = Google()
     watch: Watch = Watch()
+    calibrate: Calibrate = Field(default_factory=_default("calibrate"))
 
     def all_stages(self) -> tuple[Stage | Exit, ...]:
         """Ladder stages in order, then the exits."""
@@ -405,6 +439,7 @@ SETTINGS = (
     "output",
     "google",
     "watch",
+    "calibrate",
 )
 
 

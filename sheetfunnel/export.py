@@ -40,7 +40,6 @@ def contacts_table(results: Results) -> pd.DataFrame:
     return out
 
 
-
 def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
     """Write the results to `path` (format from its suffix) and return it."""
     path = Path(path)

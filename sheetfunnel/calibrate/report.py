@@ -1,0 +1,186 @@
+"""The calibration as a person reads it: rich tables (printed by the CLI), a PNG of lift and
+calibration, and the files a run leaves behind (snippet, charts, config written in place)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rich.table import Table
+
+from ..errors import InputError
+from . import Calibration
+from .scorecard import require
+from .snippet import write_into
+
+SNIPPET = "scorecard.toml"
+CHART = "calibration.png"
+
+
+def _pct(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.1%}"
+
+
+def tables(cal: Calibration, top: int = 10) -> Iterator[Table]:
+    """Accuracy (per fold and overall), lift and calibration, top factors, thresholds."""
+    ev = cal.evaluation
+    acc = Table(
+        title=f"Cross-validated AUC ({len(ev.folds)} stratified folds, {cal.contacts:,} "
+        f"contacts, {cal.positives:,} positive)",
+        title_justify="left",
+    )
+    for col in ("fold", "contacts", "positive", "scorecard", "unrounded model", "current config"):
+        acc.add_column(col, justify="left" if col == "fold" else "right")
+    for row in ev.folds.itertuples():
+        acc.add_row(
+            str(row.fold),
+            f"{row.contacts:,}",
+            f"{row.positives:,}",
+            f"{row.scorecard:.3f}",
+            f"{row.model:.3f}",
+            f"{row.current:.3f}",
+        )
+    auc = ev.auc
+    acc.add_row(
+        "mean",
+        f"{cal.contacts:,}",
+        f"{cal.positives:,}",
+        f"{auc['scorecard']:.3f}",
+        f"{auc['model']:.3f}",
+        f"{auc['current']:.3f}",
+        style="bold",
+    )
+    yield acc
+
+    lift = Table(
+        title="Lift and calibration by decile of score (out of fold)", title_justify="left"
+    )
+    for col in ("decile", "score", "contacts", "positive", "observed", "predicted", "lift"):
+        lift.add_column(col, justify="right")
+    lift.add_column("captured", justify="right")
+    for row in cal.lift.itertuples():
+        lift.add_row(
+            str(row.decile),
+            f"{row.min_score:g}..{row.max_score:g}",
+            f"{row.contacts:,}",
+            f"{row.positives:,}",
+            _pct(row.observed),
+            _pct(row.predicted),
+            f"{row.lift:.2f}",
+            _pct(row.captured),
+        )
+    yield lift
+
+    factors = Table(
+        title=f"Top {top} factors ({cal.scorecard.pdo:g} points double the odds)",
+        title_justify="left",
+    )
+    for col in ("factor", "points", "vs field average", "contacts", "observed rate"):
+        factors.add_column(col, justify="left" if col == "factor" else "right")
+    for row in cal.factors.head(top).itertuples():
+        factors.add_row(
+            row.factor, f"{row.points:d}", f"{row.effect:+.0f}", _pct(row.share), _pct(row.observed)
+        )
+    yield factors
+
+    marks = Table(
+        title="Recommended min_score (lowest score whose contacts at or above convert at the "
+        "target)",
+        title_justify="left",
+    )
+    for col in ("stage", "target", "min_score", "contacts at or above", "observed"):
+        marks.add_column(col, justify="left" if col == "stage" else "right")
+    for row in cal.thresholds.itertuples():
+        stage = row.stage + ("" if row.in_config else " (not in the config)")
+        score = "not reached" if pd.isna(row.min_score) else f"{row.min_score:g}"
+        marks.add_row(
+            stage,
+            _pct(row.target),
+            score,
+            f"{row.contacts:,} ({_pct(row.share)})",
+            _pct(row.observed),
+        )
+    yield marks
+
+
+@dataclass(frozen=True)
+class Written:
+    """The files a calibration run wrote."""
+
+    snippet: Path
+    chart: Path
+    config: Path | None
+
+
+def save(cal: Calibration, out_dir: Path, *, write_config: Path | None = None) -> Written:
+    """Write the snippet and the chart into `out_dir`, and the points into `write_config`."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as ex:
+        raise InputError(f"{out_dir}: cannot create the folder: {ex}", file=str(out_dir)) from ex
+    snippet_path = out_dir / SNIPPET
+    snippet_path.write_text(cal.snippet, encoding="utf-8")
+    chart = write_chart(cal, out_dir / CHART)
+    if write_config is not None:
+        write_into(write_config, cal.snippet)
+    return Written(snippet_path, chart, write_config)
+
+
+def write_chart(cal: Calibration, path: Path) -> Path:
+    """Lift per decile and predicted-versus-observed rate per decile, side by side (PNG)."""
+    matplotlib = require("matplotlib")
+    matplotlib.use("Agg")
+    pyplot = require("matplotlib.pyplot")
+    lift = cal.lift
+    auc = cal.evaluation.auc
+    fig, (left, right) = pyplot.subplots(1, 2, figsize=(12, 5), dpi=110)
+    try:
+        left.bar(lift["decile"], lift["lift"], color="#4472C4")
+        left.axhline(1, color="#7F7F7F", linestyle="--", linewidth=1, label="no model (lift 1)")
+        for d, v in zip(lift["decile"], lift["lift"], strict=True):
+            left.annotate(f"{v:.2f}", (d, v), ha="center", va="bottom", fontsize=9)
+        left.set_ylim(0, max(lift["lift"].max(), 1) * 1.25)  # room for the legend
+        left.set_xticks(lift["decile"])
+        left.set_xlabel("decile of score (1 = highest scores)")
+        left.set_ylabel("conversion / overall conversion")
+        left.set_title("Lift by decile")
+        left.legend(loc="upper right")
+
+        top = max(lift["observed"].max(), lift["predicted"].max()) * 1.1
+        right.plot(
+            [0, top],
+            [0, top],
+            color="#7F7F7F",
+            linestyle="--",
+            linewidth=1,
+            label="perfect calibration",
+        )
+        right.plot(
+            lift["predicted"], lift["observed"], marker="o", color="#ED7D31", label="deciles"
+        )
+        for row in lift.itertuples():
+            right.annotate(
+                str(row.decile),
+                (row.predicted, row.observed),
+                textcoords="offset points",
+                xytext=(5, -10),
+                fontsize=8,
+            )
+        right.set_xlim(0, top)
+        right.set_ylim(0, top)
+        right.set_xlabel("predicted conversion")
+        right.set_ylabel("observed conversion")
+        right.set_title("Calibration by decile")
+        right.legend(loc="upper left")
+        fig.suptitle(
+            f"Scorecard AUC {auc['scorecard']:.3f} (current config {auc['current']:.3f}), "
+            f"{cal.contacts:,} contacts, {cal.positives:,} positive, out of fold"
+        )
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        pyplot.close(fig)
+    return path

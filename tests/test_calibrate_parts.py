@@ -1,0 +1,142 @@
+"""The parts of calibrate on small hand-made data: bins, thresholds, deciles, writing a
+config that leaves the scoring sections to the defaults."""
+
+import itertools
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sheetfunnel.calibrate.evaluate import MIN_ABOVE, deciles, thresholds
+from sheetfunnel.calibrate.features import Candidate, FieldData, _bins, _monotone, range_name
+from sheetfunnel.calibrate.scorecard import _floor_at_zero
+from sheetfunnel.calibrate.snippet import write_into
+from sheetfunnel.config import FitRule, load_config
+
+
+def _field(values) -> tuple[FieldData, np.ndarray]:
+    codes, uniques = pd.factorize(pd.Series(values, dtype="float64"))
+    codes = np.where(codes < 0, len(uniques), codes)
+    return FieldData("range", codes, pd.Series([*uniques, None], dtype="float64")), codes
+
+
+def test_bins_are_contiguous_ranges_with_the_largest_as_reference():
+    values = np.r_[np.arange(100), [np.nan] * 5, [999] * 300]
+    fd, codes = _field(values)
+    lines = _bins("pdays", fd, codes, bins=10, min_share=0.05)
+    bounds = [(c.rule.min, c.rule.max) for c in lines]
+    assert bounds[0][0] is None and bounds[-1][1] is None
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    # 999 (three quarters of the rows) is a bin of its own, and the reference
+    assert bounds[-1] == (999.0, None)
+    assert [c.reference for c in lines] == [False] * (len(lines) - 1) + [True]
+    # every bin holds at least min_share of the rows
+    counts = [((values >= (lo or -np.inf)) & (values < (hi or np.inf))).sum() for lo, hi in bounds]
+    assert min(counts) >= 0.05 * len(values)
+    assert [c.name for c in lines][-1] == "pdays 999 or more"
+    assert range_name("age", 30, 40) == "age 30 to <40"
+    assert range_name("age", None, 25) == "age under 25"
+
+
+def test_monotone_merges_pool_the_bins_that_break_the_trend():
+    values = np.repeat(np.arange(4.0), 100)
+    # rates 0.1, 0.3, 0.2, 0.5: bins 1 and 2 break the rise and are pooled
+    y = np.concatenate([np.arange(100) < r for r in (10, 30, 20, 50)]).astype(float)
+    assert _monotone(values, y, [1.0, 2.0, 3.0]) == [1.0, 3.0]
+    falling = 1 - y
+    assert _monotone(values, falling, [1.0, 2.0, 3.0]) == [1.0, 3.0]
+
+
+def test_thresholds_are_the_lowest_score_whose_contacts_above_reach_the_target():
+    # 100 contacts at each score 0..4; the conversion at score s is s / 5
+    score = np.repeat(np.arange(5.0), 100)
+    y = np.concatenate([np.arange(100) < 20 * s for s in range(5)]).astype(np.int64)
+    table = thresholds(score, y, {"SQL": 0.5, "MQL": 0.3, "Dream": 0.95}, ["MQL", "SQL"])
+    assert table["stage"].tolist() == ["MQL", "SQL", "Dream"]
+    mql, sql, dream = table.to_dict("records")
+    # at or above 1: (20 + 40 + 60 + 80) / 400 = 0.5; at or above 0: 200 / 500 = 0.4
+    assert (mql["min_score"], mql["contacts"], mql["observed"]) == (0.0, 500, 0.4)
+    assert (sql["min_score"], sql["contacts"], sql["observed"]) == (1.0, 400, 0.5)
+    assert np.isnan(dream["min_score"]) and dream["contacts"] == 0
+    assert not dream["in_config"]
+    # a bucket too small to trust is not a threshold
+    few = thresholds(np.r_[10.0, score], np.r_[1, y], {"Top": 0.99}, [])
+    assert np.isnan(few["min_score"][0]) and MIN_ABOVE > 1
+
+
+def test_deciles_split_ties_at_random_not_in_sheet_order():
+    score = np.zeros(1000)
+    y = (np.arange(1000) < 100).astype(np.int64)  # the first rows all converted
+    table = deciles(score, y, np.full(1000, 0.1), seed=1)
+    assert table["contacts"].tolist() == [100] * 10
+    # in sheet order decile 1 would hold every positive; split at random it holds about 10 %
+    assert table["positives"].max() < 25
+    assert table["captured"].iloc[-1] == pytest.approx(1.0)
+    assert table["predicted"].tolist() == pytest.approx([0.1] * 10)
+
+
+def test_write_into_a_config_that_keeps_the_default_scoring(tmp_path):
+    path = tmp_path / "team.toml"
+    path.write_text('# only our headers\n[columns]\nkey = "E-mail"  # the CRM export\n')
+    snippet = (
+        '[fit]\ncompleteness_bonus = 0\nmax = 30\n\n[[fit.rules]]\nfield = "sector"\n'
+        'equals = ["software"]\npoints = 30\n\n'
+        + "".join(
+            f"[activity_types.{t}]\npoints = {p}\n\n"
+            for t, p in load_config().activity_types.items()
+            for p in [int(p.points)]
+        )
+    )
+    config = write_into(path, snippet)
+    text = path.read_text()
+    assert text.startswith('# only our headers\n[columns]\nkey = "E-mail"  # the CRM export\n')
+    assert config.columns.key == "E-mail"
+    assert [(r.field, r.points) for r in config.fit.rules] == [("sector", 30)]
+    assert config.activity_types["meeting"].points == 20
+    assert tomllib.loads(text)["fit"]["max"] == 30
+    assert load_config(path) == config
+
+
+def test_write_into_puts_new_keys_above_the_comment_that_opens_the_rules(tmp_path):
+    path = tmp_path / "team.toml"
+    path.write_text(
+        '[source]\nactivities_tab = ""\n\n[activity_types]\n\n[fit]\n'
+        "completeness_fields = []\n\n# Our rules, reviewed every quarter.\n"
+        '[[fit.rules]]\nfield = "sector"\nequals = ["x"]\npoints = 1\n\n'
+        '# The ladder.\n[[stages]]\nname = "Lead"\n\n[[exits]]\nname = "Lost"\n'
+    )
+    snippet = (
+        '[fit]\ncompleteness_bonus = 0\nmax = 30\n\n[[fit.rules]]\nfield = "sector"\n'
+        'equals = ["software"]\npoints = 30\n'
+    )
+    write_into(path, snippet)
+    assert path.read_text() == (
+        '[source]\nactivities_tab = ""\n\n[activity_types]\n\n[fit]\n'
+        "completeness_fields = []\ncompleteness_bonus = 0\nmax = 30\n\n"
+        "# Our rules, reviewed every quarter.\n\n"  # tomlkit puts a blank line above tables
+        '[[fit.rules]]\nfield = "sector"\nequals = ["software"]\npoints = 30\n\n'
+        '# The ladder.\n[[stages]]\nname = "Lead"\n\n[[exits]]\nname = "Lost"\n'
+    )
+
+
+def test_only_a_field_whose_lines_cover_everyone_is_shifted_to_start_at_zero():
+    def line(field, reference=False, **test):
+        return Candidate(
+            field,
+            field,
+            FitRule(field=field, points=0, **test),
+            None,
+            None,
+            reference=reference,
+            exclusive=True,
+        )
+
+    cands = (
+        line("sector", reference=True, equals=("retail",)),
+        line("sector", equals=("software",)),
+        line("sector", missing=True),
+        line("region", missing=True),  # one value and blanks: no reference line
+    )
+    points = np.array([0, 12, -7, -5])
+    assert _floor_at_zero(cands, points).tolist() == [7, 19, 0, -5]
