@@ -220,6 +220,20 @@ def stage_changes(
     return since, changes
 
 
+def _cells(values: pd.Series, kind: str) -> pd.Series:
+    """Plain Python cell values: whole numbers as int, dates as date, text as str, else None."""
+    if kind == "number":
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        whole = numbers.dropna().mod(1).eq(0).all()
+        typed = numbers.astype("Int64") if whole else numbers
+        out = typed.astype(object)
+    elif kind == "date":
+        out = pd.to_datetime(values).dt.date.astype(object)
+    else:
+        out = values.astype("string").astype(object)
+    return out.where(values.notna(), None)
+
+
 def build_plan(
     config: Config,
     data: SheetData,
@@ -242,19 +256,9 @@ def build_plan(
     pos = contact.fillna(0).astype("int64").to_numpy()
     people = results.contacts
 
-    def spread(values: pd.Series | np.ndarray, kind: str) -> tuple[CellValue, ...]:
-        arr = np.asarray(values, dtype=object)[pos]
-        out: list[CellValue] = []
-        for ok, v in zip(has, arr, strict=True):
-            if not ok or v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-                out.append(None)
-            elif kind == "number":
-                out.append(int(v) if float(v).is_integer() else float(v))
-            elif kind == "date":
-                out.append(pd.Timestamp(v).date())
-            else:
-                out.append(str(v))
-        return tuple(out)
+    def spread(values: pd.Series, kind: str) -> tuple[CellValue, ...]:
+        """One value per sheet row, as plain Python cells (None where no contact)."""
+        return tuple(_cells(pd.Series(values).reset_index(drop=True), kind)[pos].where(has, None))
 
     why = people["why"].where(
         ~people["overridden"],

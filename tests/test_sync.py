@@ -114,3 +114,50 @@ def test_cli_sync_then_nothing_changed(book):
     assert second.output.splitlines()[-1] == (
         f"{book}: nothing changed (120 contacts, 0 stage changes (0 forward, 0 back))."
     )
+
+
+def test_a_lookup_tab_joins_companies_onto_contacts(tmp_path):
+    import xlsxwriter
+
+    from sheetfunnel.config import config_from_dict
+
+    path = tmp_path / "book.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Contacts").write_row(0, 0, ["Email", "Company"])
+    book.get_worksheet_by_name("Contacts").write_row(1, 0, ["a@x.com", "Acme"])
+    book.add_worksheet("Companies").write_row(0, 0, ["Name", "Industry", "Staff"])
+    book.get_worksheet_by_name("Companies").write_row(1, 0, ["ACME", "SaaS", 300])
+    book.close()
+    blank = dict.fromkeys(("name", "title", "country", "source", "owner", "created"), "")
+    config = config_from_dict(
+        {
+            "source": {
+                "activities_tab": "",
+                "lookups": [{"tab": "Companies", "match": "Company", "key": "Name"}],
+            },
+            "columns": {
+                **blank,
+                "stage_override": "",
+                "sector": "Industry",
+                "company_size": "Staff",
+            },
+            "fit": {
+                "completeness_fields": ["company", "sector"],
+                "rules": [
+                    {
+                        "field": "company_size",
+                        "min": 50,
+                        "max": 1000,
+                        "points": 15,
+                        "label": "mid-market",
+                    },
+                    {"field": "sector", "equals": ["saas"], "points": 10},
+                ],
+            },
+            "summary": {"group_by": []},
+        }
+    )
+    report = sync(ExcelBackend(path, backup=False), config, as_of=DAY)
+    person = report.results.contacts.iloc[0]
+    assert (person["sector"], person["company_size"]) == ("SaaS", 300)
+    assert "+15 mid-market" in person["why"]

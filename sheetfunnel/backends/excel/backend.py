@@ -6,11 +6,13 @@ import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
+import pandas as pd
+
 from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
 from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 from .cells import is_blank
-from .reader import check_format, read_workbook
+from .reader import check_format, read_workbook, tab_frame
 from .safesave import Fingerprint, atomic_replace, fingerprint, remove_stale_temps
 from .verify import ReadBack, package_problem
 from .writer import Outcome, compute
@@ -43,6 +45,11 @@ class ExcelBackend:
         return read_workbook(
             self.path, contacts_tab, header_row, activities_tab, activities_header_row, owned_tabs
         )
+
+    def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
+        """Another tab as raw cells (a lookup such as a Companies tab)."""
+        check_format(self.path)
+        return tab_frame(str(self.path), tab, header_row)
 
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
         """Make the workbook hold `plan`; touch nothing when it already does.

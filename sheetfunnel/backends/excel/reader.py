@@ -107,7 +107,8 @@ def _open(file: str) -> CalamineWorkbook:
         raise SpreadsheetError(f"cannot read {Path(file).name}: {ex}", file=file) from ex
 
 
-def _tab_frame(file: str, tab: str, header_row: int) -> pd.DataFrame:
+def tab_frame(file: str, tab: str, header_row: int) -> pd.DataFrame:
+    """One tab of the workbook at `file` as raw cells under `header_row`."""
     wb = _open(file)
     try:
         return frame_from_rows(_sheet_rows(wb, tab, file), header_row, file=file, sheet=tab)
@@ -180,8 +181,8 @@ def read_workbook(
     with ThreadPoolExecutor(max_workers=1) as pool:
         later = None
         if activities_tab is not None:
-            later = pool.submit(_tab_frame, file, activities_tab, activities_header_row)
-        contacts = _tab_frame(file, contacts_tab, header_row)
+            later = pool.submit(tab_frame, file, activities_tab, activities_header_row)
+        contacts = tab_frame(file, contacts_tab, header_row)
         wb = _open(file)
         try:
             owned = {
