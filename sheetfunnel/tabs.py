@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -41,6 +39,10 @@ def _cell(value: object) -> CellValue:
     return value  # type: ignore[return-value]
 
 
+def _round(value: object, digits: int) -> object:
+    return round(value, digits) if isinstance(value, float) and not math.isnan(value) else value
+
+
 def summary_tab(name: str, summary: Summary, flow: StageFlow | None = None) -> OwnedTab:
     """Stage counts (charted as a funnel), leads versus prospects, conversion, breakdowns,
     and with `flow` the moves since the previous sync and the median days in each stage.
@@ -65,7 +67,10 @@ def summary_tab(name: str, summary: Summary, flow: StageFlow | None = None) -> O
     rows.append(("Total", None, summary.contacts, 1 if summary.contacts else None))
     rows += [(), ("Leads versus prospects", "Leads", "Prospects")]
     for metric, values in summary.lead_vs_prospect.iterrows():
-        rows.append((str(metric).capitalize(), _cell(values["leads"]), _cell(values["prospects"])))
+        # averages and day counts read best with one decimal; shares keep four (0.0848)
+        digits = 4 if str(metric).startswith("share") else 1
+        cells = (_cell(_round(values[side], digits)) for side in ("leads", "prospects"))
+        rows.append((str(metric).capitalize(), *cells))
     c = summary.conversion
     rows += [
         (),
@@ -137,15 +142,3 @@ def history_frame(rows: Rows) -> pd.DataFrame:
         return pd.DataFrame(columns=list(HISTORY_HEADER))
     body = [tuple(r) + (None,) * (len(HISTORY_HEADER) - len(r)) for r in rows[1:]]
     return pd.DataFrame([r[: len(HISTORY_HEADER)] for r in body], columns=list(HISTORY_HEADER))
-
-
-def as_date(value: dt.date | dt.datetime | pd.Timestamp) -> dt.date:
-    """The calendar day of a moment."""
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def blank_row(width: int) -> Sequence[CellValue]:
-    """An empty row of a given width."""
-    return (None,) * width
