@@ -1,0 +1,167 @@
+"""Loading a config: TOML in, a validated `Config` out, or every problem at once.
+
+Validation runs in two passes: pydantic checks the shape (unknown keys, types, allowed
+values), then `checks.semantic_problems` checks what only the whole config can tell.
+"""
+
+from __future__ import annotations
+
+import copy as copy_module
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigError, ConfigProblem
+from .checks import semantic_problems
+from .models import Config, _defaults
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate a TOML config; `None` gives the documented default config."""
+    if path is None:
+        return config_from_dict({})
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as ex:
+        raise ConfigError([ConfigProblem("", "file not found")], file=path) from ex
+    except (OSError, UnicodeDecodeError) as ex:
+        raise ConfigError([ConfigProblem("", f"cannot read the file: {ex}")], file=path) from ex
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as ex:
+        raise ConfigError([ConfigProblem("", f"not valid TOML: {ex}")], file=path) from ex
+    return config_from_dict(data, file=path)
+
+
+#: Sections whose keys a user config overrides one by one; the others are replaced whole.
+SETTINGS = (
+    "source",
+    "columns",
+    "activities",
+    "fit",
+    "scoring",
+    "summary",
+    "output",
+    "google",
+    "watch",
+    "calibrate",
+)
+
+
+def with_defaults(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's config over the documented default: a setting left out keeps its default.
+
+    Settings sections merge key by key (`[scoring] half_life_days = 45` keeps the default
+    groups); collections (`activity_types`, `activity_columns`, `stages`, `exits`) given by
+    the user replace the default ones whole.
+    """
+    merged = dict(_defaults())
+    for section, value in data.items():
+        default = merged.get(section)
+        if section in SETTINGS and isinstance(value, dict) and isinstance(default, dict):
+            merged[section] = {**default, **value}
+        else:
+            merged[section] = value
+    return merged
+
+
+def config_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None) -> Config:
+    """Validate a user config given as plain data (parsed TOML) over the default config.
+
+    Raises ConfigError listing every problem.
+    """
+    data = with_defaults(data)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as ex:
+        problems = _shape_problems(ex)
+        # Check the rest too, so that one run lists everything: drop the bad keys (their
+        # defaults apply) and look at what remains, if that much is valid.
+        lenient = _without(data, [tuple(e["loc"]) for e in ex.errors()])
+        try:
+            rest = Config.model_validate(lenient)
+        except ValidationError:
+            rest = None
+        if rest is not None:
+            problems += semantic_problems(rest)
+        raise ConfigError(problems, file=file) from None
+    problems = semantic_problems(config)
+    if problems:
+        raise ConfigError(problems, file=file)
+    return config
+
+
+def _without(data: Any, locs: list[tuple[int | str, ...]]) -> Any:
+    """A deep copy of `data` without the keys at `locs` (list items are kept)."""
+    copy = copy_module.deepcopy(data)
+    for loc in locs:
+        node, *path, last = (copy, *loc)
+        for part in path:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            if isinstance(node, dict):
+                node.pop(last, None)
+    return copy
+
+
+def _key_path(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The config model class that holds the key at `loc` (for listing allowed keys)."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) else None
+        if field is None:
+            # inside a dict such as activity_types.<id>: the value type is the model
+            continue
+        model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside `X`, `X | None`, `tuple[X, ...]` or `dict[str, X]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    origin = getattr(annotation, "__origin__", None)
+    if origin is Annotated:
+        return _inner_model(annotation.__origin__)
+    return None
+
+
+def _shape_problems(ex: ValidationError) -> list[ConfigProblem]:
+    problems = []
+    for err in ex.errors(include_url=False):
+        loc = tuple(err["loc"])
+        # pydantic puts the failing type of a union in the loc; users never wrote it
+        loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+        key = _key_path(loc)
+        if err["type"] == "extra_forbidden":
+            model = _model_at(loc)
+            allowed = ", ".join(model.model_fields) if model else ""
+            msg = f"unknown key; allowed keys here: {allowed}" if allowed else "unknown key"
+        elif err["type"] == "value_error":  # our own validators' messages quote the value
+            msg = str(err["ctx"]["error"])
+        else:
+            msg = err["msg"]
+            if "input" in err and err["type"] not in ("missing",):
+                msg += f" (got {err['input']!r})"
+        problems.append(ConfigProblem(key, msg))
+    return problems
