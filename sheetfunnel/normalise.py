@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .backends.base import EPOCH_1900
-from .cells import parse_dates, parse_flags, parse_numbers, to_key, to_text
+from .cells import factorize, parse_dates, parse_flags, parse_numbers, to_key, to_text
 from .config import Config
 from .errors import InputError
 
@@ -312,11 +312,18 @@ def _log_activities(
     if log_cfg.value:
         wanted["value"] = log_cfg.value
     cols = resolve_headers(activities.columns, wanted, tab=tab, source=source)
-    subset = activities[list(cols.values())]
-    activities = activities[~subset.isna().all(axis=1)]
-
     # A million rows name a few thousand contacts and a dozen types: work on distinct values.
-    key_codes, key_cells = pd.factorize(activities[cols["contact"]])
+    key_codes, key_cells = factorize(activities[cols["contact"]])
+    type_codes, type_cells = factorize(activities[cols["type"]])
+    # blank rows (no contact, no type, nothing else in our columns) are skipped silently
+    maybe = np.flatnonzero((key_codes < 0) & (type_codes < 0))
+    others = [c for f, c in cols.items() if f not in ("contact", "type")]
+    empty = maybe[~activities.iloc[maybe][others].notna().any(axis=1).to_numpy()]
+    if len(empty):
+        rows = np.ones(len(activities), dtype=bool)
+        rows[empty] = False
+        activities, key_codes, type_codes = activities[rows], key_codes[rows], type_codes[rows]
+
     keys = to_key(pd.Series(key_cells, dtype=object))
     found = pd.Index(contacts["key"].str.casefold()).get_indexer(keys)
     contact = np.append(found, -1)[key_codes]
@@ -332,7 +339,6 @@ def _log_activities(
             )
         )
 
-    type_codes, type_cells = pd.factorize(activities[cols["type"]])
     labels = to_text(pd.Series(type_cells, dtype=object)).str.casefold()
     lookup = type_lookup(config)
     order = {t: i for i, t in enumerate(config.activity_types)}
