@@ -107,7 +107,18 @@ def _rule_match(rule: FitRule, values: pd.Series) -> tuple[np.ndarray, pd.Series
     return mask, pd.Series(pd.NA, index=values.index, dtype="string")
 
 
-def _fit(config: Config, contacts: pd.DataFrame) -> tuple[np.ndarray, list[pd.DataFrame]]:
+@dataclass(frozen=True)
+class _Reasons:
+    """Fit reasons before any text is built: rule r gave `points` to `rows`, whose reason
+    reads `texts[which]` (texts are per distinct field value, so only a few are built)."""
+
+    points: float
+    rows: np.ndarray
+    texts: np.ndarray
+    which: np.ndarray
+
+
+def _fit(config: Config, contacts: pd.DataFrame) -> tuple[np.ndarray, list[_Reasons]]:
     n = len(contacts)
     parts = np.zeros((n, len(config.fit.rules)))
     reasons = []
@@ -126,15 +137,14 @@ def _fit(config: Config, contacts: pd.DataFrame) -> tuple[np.ndarray, list[pd.Da
         if not mask.any() or rule.points == 0:
             continue
         rows = np.flatnonzero(mask)
-        if rule.label:
-            text: object = rule.label
-        elif rule.kind() == "missing":
-            text = f"no {rule.field.replace('_', ' ')}"
+        field = rule.field.replace("_", " ")
+        if rule.label or rule.kind() == "missing":
+            texts = np.array([rule.label or f"no {field}"], dtype=object)
+            which = np.zeros(len(rows), dtype="int64")
         else:
-            text = (
-                rule.field.replace("_", " ") + " " + shown.astype("string").to_numpy()[codes[rows]]
-            )
-        reasons.append(pd.DataFrame({"contact": rows, "points": rule.points, "text": text}))
+            texts = (field + " " + shown.astype("string")).to_numpy(dtype=object)
+            which = codes[rows]
+        reasons.append(_Reasons(rule.points, rows, texts, which))
     return parts, reasons
 
 
@@ -218,7 +228,7 @@ def _span(dates: np.ndarray, *, last: bool = False) -> np.ndarray:
 def _why(
     config: Config,
     contacts: pd.DataFrame,
-    fit_reasons: list[pd.DataFrame],
+    fit_reasons: list[_Reasons],
     bonus: np.ndarray,
     types: tuple[str, ...],
     points: np.ndarray,
@@ -226,58 +236,70 @@ def _why(
     last_seen: np.ndarray,
     as_of: pd.Timestamp,
 ) -> pd.Series:
-    """ "+30 demo request 3d ago; +15 title VP; -10 unsubscribe 40d ago": the top reasons."""
+    """ "+30 demo request 3d ago; +15 title VP; -10 unsubscribe 40d ago": the top reasons.
+
+    Reasons are ranked as numbers first; text is built only for the few each contact shows.
+    """
     n = len(contacts)
-    rows, cols = np.nonzero(np.abs(points) >= 0.5)
-    labels = np.array(
-        [config.activity_types[t].label or t.replace("_", " ") for t in types], dtype=object
+    act_rows, act_cols = np.nonzero(np.abs(points) >= 0.5)
+    with_bonus = np.flatnonzero(np.abs(bonus) >= 0.5)
+    # every candidate reason: contact, points, text (index into `texts`, -1 for an activity)
+    texts = np.concatenate([r.texts for r in fit_reasons] + [np.array(["complete profile"])])
+    offsets = np.cumsum([0] + [len(r.texts) for r in fit_reasons])
+    contact = np.concatenate([r.rows for r in fit_reasons] + [act_rows, with_bonus])
+    pts = np.concatenate(
+        [np.full(len(r.rows), r.points) for r in fit_reasons]
+        + [points[act_rows, act_cols], bonus[with_bonus]]
     )
-    activity = pd.DataFrame(
-        {"contact": rows, "points": points[rows, cols], "_type": cols, "text": pd.NA}
-    )
-    frames = [*fit_reasons, activity]
-    has_bonus = np.flatnonzero(np.abs(bonus) >= 0.5)
-    if len(has_bonus):
-        frames.append(
-            pd.DataFrame(
-                {"contact": has_bonus, "points": bonus[has_bonus], "text": "complete profile"}
-            )
-        )
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    text_id = np.concatenate(
+        [r.which + offsets[i] for i, r in enumerate(fit_reasons)]
+        + [np.full(len(act_rows), -1), np.full(len(with_bonus), offsets[-1])]
+    ).astype("int64")
+    act_type = np.concatenate(
+        [
+            np.full(len(contact) - len(act_rows) - len(with_bonus), -1),
+            act_cols,
+            np.full(len(with_bonus), -1),
+        ]
+    ).astype("int64")
+    pts = round_half_up(pts)
+    shown = pts != 0
+    contact, pts, text_id, act_type = contact[shown], pts[shown], text_id[shown], act_type[shown]
+    if not len(contact):
         return pd.Series("", index=contacts.index, dtype="string")
-    reasons = pd.concat(frames, ignore_index=True)
-    reasons["points"] = round_half_up(reasons["points"])
-    reasons = reasons[reasons["points"] != 0]
-    reasons = reasons.assign(_abs=-reasons["points"].abs())
-    reasons = reasons.sort_values(["contact", "_abs"], kind="stable")
-    top = reasons[reasons.groupby("contact").cumcount() < config.scoring.reasons].copy()
+    order = np.lexsort((-np.abs(pts), contact))  # stable: ties keep the rules' order
+    contact, pts, text_id, act_type = contact[order], pts[order], text_id[order], act_type[order]
+    starts = np.flatnonzero(np.r_[True, contact[1:] != contact[:-1]])
+    rank = np.arange(len(contact)) - np.repeat(starts, np.diff(np.r_[starts, len(contact)]))
+    top = rank < config.scoring.reasons
+    contact, pts, text_id, act_type, rank = (
+        a[top] for a in (contact, pts, text_id, act_type, rank)
+    )
 
-    is_act = top["_type"].notna() if "_type" in top else pd.Series(False, index=top.index)
+    text = pd.Series(texts[np.maximum(text_id, 0)], dtype="string")
+    is_act = act_type >= 0
     if is_act.any():
-        act = top[is_act]
-        r = act["contact"].to_numpy(dtype="int64")
-        c = act["_type"].to_numpy(dtype="int64")
+        r, c = contact[is_act], act_type[is_act]
+        labels = np.array(
+            [config.activity_types[t].label or t.replace("_", " ") for t in types], dtype=object
+        )
         age = (np.datetime64(as_of.to_datetime64(), "ns") - last_seen[r, c]) / DAY
-        age = pd.Series(np.floor(np.clip(age, 0, None)), index=act.index).astype("Int64")
+        age = pd.Series(np.floor(np.clip(age, 0, None))).astype("Int64")
         age_text = (age.astype("string") + "d ago").fillna("")
-        times = pd.Series(counts[r, c], index=act.index).round().astype("int64")
+        times = pd.Series(counts[r, c]).round().astype("int64")
         many = times > 1
-        label = pd.Series(labels[c], index=act.index, dtype="string")
+        label = pd.Series(labels[c], dtype="string")
         label = label.where(~many, label + " x" + times.astype("string"))
-        joiner = pd.Series(" ", index=act.index, dtype="string").where(~many, ", last ")
+        joiner = pd.Series(" ", index=label.index, dtype="string").where(~many, ", last ")
         age_text = (joiner + age_text).where(age_text != "", "")
-        top.loc[is_act, "text"] = label + age_text
-    sign = np.where(top["points"] > 0, "+", "")
-    top["text"] = sign + top["points"].astype("int64").astype("string") + " " + top["text"]
+        text[is_act] = (label + age_text).to_numpy()
+    sign = pd.Series(np.where(pts > 0, "+", ""), dtype="string")
+    text = sign + pd.Series(pts.astype("int64")).astype("string") + " " + text
 
-    rank = top.groupby("contact").cumcount().to_numpy()
-    contact = top["contact"].to_numpy()
-    text = top["text"].astype("string")
     out = pd.Series("", index=range(n), dtype="string")
-    for r in range(config.scoring.reasons):
-        at = rank == r
+    for k in range(config.scoring.reasons):
+        at = rank == k
         part = pd.Series(text.to_numpy()[at], index=contact[at], dtype="string")
-        out[part.index] = part if r == 0 else out[part.index] + "; " + part
+        out[part.index] = part if k == 0 else out[part.index] + "; " + part
     out.index = contacts.index
     return out
