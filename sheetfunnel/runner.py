@@ -8,15 +8,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .backends.base import Backend, SheetData, WritePlan, WriteResult
+from .backends.base import Backend
 from .config import Config
 from .errors import BusyError, SheetfunnelError
 from .locking import default_state_dir, run_lock, target_id
@@ -31,7 +31,7 @@ from .runlog import (
     values_fingerprint,
 )
 from .sources import EXCEL, is_google_sheet, open_backend
-from .sync import SyncReport, managed_headers, sync
+from .sync import Inputs, SyncReport, managed_headers, read_inputs, sync
 
 
 @dataclass(frozen=True)
@@ -181,11 +181,12 @@ def _locked_run(
         workbook = not is_google_sheet(target) and path.suffix.lower() in EXCEL
         mode = "file" if workbook and path.is_file() else "values"
     backend = opener(target, config, backup=options.backup, force=options.force)
+    inputs = None
     if mode == "file":
         seen = file_fingerprint(path)
     else:
-        backend = Prefetched.read_now(backend, config)
-        seen = backend.fingerprint(config)
+        inputs = read_inputs(backend, config)
+        seen = inputs_fingerprint(inputs, config)
     stamp = Stamp(input=seen, as_of=day.isoformat(), config=config_fingerprint(config))
     may_skip = options.skip_unchanged and not options.dry_run and not options.rebuild
     if may_skip and store.get(who) == stamp:
@@ -197,6 +198,7 @@ def _locked_run(
         dry_run=options.dry_run,
         rebuild=options.rebuild,
         target=str(target),
+        inputs=inputs,
     )
     outcome: Outcome
     if report.dry_run:
@@ -224,50 +226,15 @@ def _locked_run(
     return RunResult(record, report=report)
 
 
-class Prefetched:
-    """A backend whose read already happened (to fingerprint the values); the sync then
-    uses those cells instead of reading again."""
-
-    def __init__(self, backend: Backend, data: SheetData, lookups: Mapping[str, pd.DataFrame]):
-        self.backend, self.data, self.lookups = backend, data, dict(lookups)
-
-    @classmethod
-    def read_now(cls, backend: Backend, config: Config) -> Prefetched:
-        """Read what a sync of `config` reads, once."""
-        src, out = config.source, config.output
-        data = backend.read(
-            src.contacts_tab,
-            src.header_row,
-            src.activities_tab,
-            src.activities_header_row,
-            (out.summary_tab, out.history_tab),
-        )
-        lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
-        return cls(backend, data, lookups)
-
-    def fingerprint(self, config: Config) -> str:
-        """A hash of the input cells: the contacts without the managed columns (which the
-        sync itself writes), the activity log and the lookup tabs."""
-        managed = {h.strip().casefold() for h in managed_headers(config).values()}
-        contacts = self.data.contacts
-        keep = [c for c in contacts.columns if str(c).strip().casefold() not in managed]
-        frames: dict[str, pd.DataFrame | None] = {
-            "contacts": contacts[keep],
-            "activities": self.data.activities,
-        }
-        frames.update({f"lookup:{tab}": frame for tab, frame in self.lookups.items()})
-        return values_fingerprint(frames)
-
-    def read(self, *args: Any, **kwargs: Any) -> SheetData:
-        """The cells read by `read_now`."""
-        return self.data
-
-    def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
-        """A lookup tab read by `read_now`, else read now."""
-        if tab in self.lookups:
-            return self.lookups[tab]
-        return self.backend.read_tab(tab, header_row)
-
-    def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
-        """The wrapped backend's write."""
-        return self.backend.write(plan, data, dry_run=dry_run)
+def inputs_fingerprint(inputs: Inputs, config: Config) -> str:
+    """A hash of the input cells: the contacts without the managed columns (which the sync
+    itself writes), the activity log and the lookup tabs."""
+    managed = {h.strip().casefold() for h in managed_headers(config).values()}
+    contacts = inputs.data.contacts
+    keep = [c for c in contacts.columns if str(c).strip().casefold() not in managed]
+    frames: dict[str, pd.DataFrame | None] = {
+        "contacts": contacts[keep],
+        "activities": inputs.data.activities,
+    }
+    frames.update({f"lookup:{tab}": frame for tab, frame in inputs.lookups.items()})
+    return values_fingerprint(frames)

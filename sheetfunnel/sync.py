@@ -8,6 +8,7 @@ the list of stage changes since the last sync, found in the Stage column the las
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,22 +74,16 @@ def _find(columns: pd.Index, header: str) -> str | None:
     return folded.get(header.strip().casefold())
 
 
-def sync(
-    backend: Backend,
-    config: Config,
-    *,
-    as_of: dt.date | None = None,
-    dry_run: bool = False,
-    rebuild: bool = False,
-    target: str = "",
-) -> SyncReport:
-    """Score the spreadsheet behind `backend` and write the results back into it.
+@dataclass(frozen=True)
+class Inputs:
+    """What a sync reads: the tabs (`SheetData`) and the lookup tabs the config joins."""
 
-    `rebuild` is the clean re-score after the rules changed: History records only the stages
-    that really changed (against the stages the sheet shows), a contact whose stage holds
-    keeps its Stage since date (or gets back the date of its last History entry into that
-    stage when the cell was cleared), a changed stage starts on the as-of date.
-    """
+    data: SheetData
+    lookups: Mapping[str, pd.DataFrame]
+
+
+def read_inputs(backend: Backend, config: Config) -> Inputs:
+    """Read everything a sync of `config` needs, once."""
     src, out = config.source, config.output
     data = backend.read(
         src.contacts_tab,
@@ -98,6 +93,30 @@ def sync(
         (out.summary_tab, out.history_tab),
     )
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
+    return Inputs(data, lookups)
+
+
+def sync(
+    backend: Backend,
+    config: Config,
+    *,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    rebuild: bool = False,
+    target: str = "",
+    inputs: Inputs | None = None,
+) -> SyncReport:
+    """Score the spreadsheet behind `backend` and write the results back into it.
+
+    `rebuild` is the clean re-score after the rules changed: History records only the stages
+    that really changed (against the stages the sheet shows), a contact whose stage holds
+    keeps its Stage since date (or gets back the date of its last History entry into that
+    stage when the cell was cleared), a changed stage starts on the as-of date. `inputs`:
+    what `read_inputs` already read from this backend (the sync then reads nothing).
+    """
+    out = config.output
+    inputs = inputs or read_inputs(backend, config)
+    data, lookups = inputs.data, inputs.lookups
     headers = managed_headers(config)
     ours = [c for c in (_find(data.contacts.columns, h) for h in headers.values()) if c]
     results = engine.score(

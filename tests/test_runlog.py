@@ -23,7 +23,8 @@ from sheetfunnel.runlog import (
     read_records,
     values_fingerprint,
 )
-from sheetfunnel.runner import Prefetched, RunOptions, run_log_path, run_once, state_dir
+from sheetfunnel.runner import RunOptions, inputs_fingerprint, run_log_path, run_once, state_dir
+from sheetfunnel.sync import read_inputs
 
 FIELDS = [
     "start",
@@ -146,10 +147,10 @@ def test_a_changed_workbook_or_config_is_not_skipped(book, tmp_path):
 
 def test_values_fingerprint_ignores_what_the_sync_itself_writes(book, tmp_path):
     cfg = config(tmp_path)
-    before = Prefetched.read_now(ExcelBackend(book), cfg).fingerprint(cfg)
+    before = inputs_fingerprint(read_inputs(ExcelBackend(book), cfg), cfg)
     values = RunOptions(skip_unchanged=True, fingerprint="values")
     assert run_once(str(book), cfg, values, now=clock()).record.outcome == "synced"
-    after = Prefetched.read_now(ExcelBackend(book), cfg).fingerprint(cfg)
+    after = inputs_fingerprint(read_inputs(ExcelBackend(book), cfg), cfg)
     assert after == before  # managed columns and owned tabs are not input
     assert run_once(str(book), cfg, values, now=clock()).record.outcome == "unchanged"
     assert file_fingerprint(book).startswith("file:") and before.startswith("values:")
