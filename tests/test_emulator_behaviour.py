@@ -5,18 +5,20 @@ and the service-account token exchange."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import gspread
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
 from tests.gsheets_emulator import Emulator, mount
-from tests.gsheets_emulator.fixtures import client_for, emulator, gclient  # noqa: F401
+from tests.gsheets_emulator.fixtures import (  # noqa: F401
+    client_for,
+    emulator,
+    gclient,
+    service_account_file,
+)
 
 
 def test_batch_update_is_atomic(emulator: Emulator, gclient: gspread.Client) -> None:
@@ -128,30 +130,8 @@ def test_column_metadata_follows_a_moved_column(gclient: gspread.Client) -> None
 
 
 def test_service_account_token_exchange(emulator: Emulator, tmp_path: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
     email = "sync@project.iam.gserviceaccount.com"
-    emulator.issuer.register(
-        email,
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ),
-    )
-    info = {
-        "type": "service_account",
-        "project_id": "project",
-        "private_key_id": "k1",
-        "private_key": pem,
-        "client_email": email,
-        "client_id": "1",
-        "token_uri": f"{emulator.url}/token",
-    }
-    path = tmp_path / "sa.json"
-    path.write_text(json.dumps(info))
+    path = service_account_file(emulator, tmp_path, email)
     creds = service_account.Credentials.from_service_account_file(
         str(path), scopes=["https://www.googleapis.com/auth/spreadsheets"]
     )

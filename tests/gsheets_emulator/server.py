@@ -278,10 +278,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests read the structured log instead
 
-    def _send(self, status: int, payload: Any, started: float, size_in: int) -> None:
-        data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
-        url = urlsplit(self.path)
+    def _log(self, status: int, size_out: int, started: float, size_in: int) -> None:
         # logged before the answer leaves: a client that has its answer sees the entry
+        url = urlsplit(self.path)
         with self.emu.lock:
             self.emu.log.append(
                 Logged(
@@ -289,11 +288,15 @@ class _Handler(BaseHTTPRequestHandler):
                     url.path,
                     url.query,
                     size_in,
-                    len(data),
+                    size_out,
                     status,
                     time.perf_counter() - started,
                 )
             )
+
+    def _send(self, status: int, payload: Any, started: float, size_in: int) -> None:
+        data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        self._log(status, len(data), started, size_in)
         self.send_response(status)
         if payload is not None:
             self.send_header("Content-Type", "application/json; charset=UTF-8")
@@ -304,19 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_text(self, status: int, text: str, started: float, size_in: int) -> None:
         data = text.encode()
-        url = urlsplit(self.path)
-        with self.emu.lock:
-            self.emu.log.append(
-                Logged(
-                    self.command,
-                    url.path,
-                    url.query,
-                    size_in,
-                    len(data),
-                    status,
-                    time.perf_counter() - started,
-                )
-            )
+        self._log(status, len(data), started, size_in)
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
