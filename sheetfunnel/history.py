@@ -176,15 +176,15 @@ def read_history(
     """The stage changes in the History tab, oldest first, optionally of one contact (any
     case) and from a date on. Raises InputError when the spreadsheet has no History tab."""
     src, out = config.source, config.output
-    data = backend.read(src.contacts_tab, src.header_row, None, 1, (out.history_tab,))
-    if out.history_tab not in data.owned:
+    data = backend.read(src.contacts_tab, src.header_row, key_header=config.columns.key or "")
+    if "history" not in data.owned:
         raise InputError(
-            f"{data.source or 'the spreadsheet'} has no {out.history_tab!r} tab yet: it is "
-            "created by the first `sheetfunnel sync`.",
+            f"{data.source or 'the spreadsheet'} has no History tab of sheetfunnel's yet: it "
+            "is created by the first `sheetfunnel sync`.",
             file=data.source or None,
             sheet=out.history_tab,
         )
-    table = history_table(data.owned[out.history_tab], config, data.serial_epoch)
+    table = history_table(data.owned["history"], config, data.serial_epoch)
     if contact:
         table = table[table["contact"].str.casefold().eq(contact.strip().casefold())]
     if since is not None:

@@ -1,8 +1,10 @@
 """One sync: read the spreadsheet, score, work out what changed, write it back.
 
 The backend does the reading and writing; this module turns the engine's results into a
-complete `WritePlan` (managed columns for every sheet row, the Summary and History tabs) and
-the list of stage changes since the last sync, found in the Stage column the last sync wrote.
+complete `WritePlan` (managed columns for every sheet row, the Summary, History and state
+tabs) and the list of stage changes since the last sync, against what the last sync wrote
+(`owned.previous`). Which columns and tabs are ours is the backend's markers' word; their
+names are chosen clear of the user's (`owned.resolve_names`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import engine
+from . import engine, owned
 from .backends.base import (
     Backend,
     CellValue,
@@ -24,10 +26,10 @@ from .backends.base import (
     WritePlan,
     WriteResult,
 )
-from .cells import parse_dates, to_text
 from .config import Config
 from .history import history_table, previous_sync, stage_flow
 from .normalise import Notice
+from .owned import Names, Previous
 from .tabs import history_tab, summary_tab
 
 
@@ -43,6 +45,8 @@ class SyncReport:
     demotions: int
     history_dropped: int
     write: WriteResult
+    #: What the sheet itself told: clashes with the user's names, values typed into our cells.
+    sheet_notices: tuple[Notice, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -51,22 +55,8 @@ class SyncReport:
 
     @property
     def notices(self) -> tuple[Notice, ...]:
-        """What the data had that the user should know about."""
-        return self.results.notices
-
-
-def managed_headers(config: Config) -> dict[str, str]:
-    """Result field -> header of the managed column holding it."""
-    out = config.output.columns
-    return {
-        "score": out.score,
-        "fit": out.fit,
-        "engagement": out.engagement,
-        "stage": out.stage,
-        "stage_since": out.stage_since,
-        "next_action": out.next_action,
-        "why": out.why,
-    }
+        """What the data and the sheet had that the user should know about."""
+        return self.results.notices + self.sheet_notices
 
 
 def _find(columns: pd.Index, header: str) -> str | None:
@@ -84,13 +74,13 @@ class Inputs:
 
 def read_inputs(backend: Backend, config: Config) -> Inputs:
     """Read everything a sync of `config` needs, once."""
-    src, out = config.source, config.output
+    src = config.source
     data = backend.read(
         src.contacts_tab,
         src.header_row,
         src.activities_tab,
         src.activities_header_row,
-        (out.summary_tab, out.history_tab),
+        key_header=config.columns.key or "",
     )
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
     return Inputs(data, lookups)
@@ -117,8 +107,9 @@ def sync(
     out = config.output
     inputs = inputs or read_inputs(backend, config)
     data, lookups = inputs.data, inputs.lookups
-    headers = managed_headers(config)
-    ours = [c for c in (_find(data.contacts.columns, h) for h in headers.values()) if c]
+    owned.check_duplicates(config, data)
+    names = owned.resolve_names(config, data)
+    ours = [c for c in data.ownership.columns.values() if c in data.contacts.columns]
     results = engine.score(
         config,
         data.contacts.drop(columns=ours),
@@ -128,29 +119,32 @@ def sync(
         serial_epoch=data.serial_epoch,
         source=target or data.source,
     )
-    previous = _previous(config, data, results)
-    old = history_table(data.owned.get(out.history_tab, ()), config, data.serial_epoch)
-    since, changes = stage_changes(config, results, previous, rebuild=rebuild, history=old)
+    people = results.contacts
+    before = owned.previous(config, data, people, results.row_contact)
+    history_rows = data.owned.get("history", ())
+    old = history_table(history_rows, config, data.serial_epoch)
+    since, changes = stage_changes(config, results, before, rebuild=rebuild, history=old)
     rank = config.ladder_rank()
     had = changes["from_stage"].ne("")
-    moves = changes.loc[had, "to_stage"].map(rank) - changes.loc[had, "from_stage"].map(rank)
+    to_rank = changes.loc[had, "to_stage"].map(rank).astype("float64")
+    moves = to_rank - changes.loc[had, "from_stage"].map(rank).astype("float64")
     history, dropped = history_tab(
-        out.history_tab,
-        data.owned.get(out.history_tab, ()),
-        changes,
-        out.history_max_rows,
+        names.tabs["history"], history_rows, changes, out.history_max_rows
     )
     as_of_day = results.as_of.date()
-    people = results.contacts
     flow = stage_flow(
         config,
         history_table(history.rows, config, data.serial_epoch),
         pd.DataFrame({"key": people["key"], "stage": people["stage"], "since": since}),
         as_of_day,
-        previous_sync(data.owned.get(out.summary_tab, ()), as_of_day, config, data.serial_epoch),
+        previous_sync(data.owned.get("summary", ()), as_of_day, config, data.serial_epoch),
     )
-    summary = summary_tab(out.summary_tab, results.summary, flow)
-    plan = build_plan(config, data, results, since, tabs=(summary, history))
+    summary = summary_tab(names.tabs["summary"], results.summary, flow)
+    state = owned.state_tab(
+        names.tabs["state"], data.owned.get("state", ()), people["key"], people["stage"], since
+    )
+    typed = owned.typed_notice(config, before.typed, names.columns["stage"])
+    plan = build_plan(config, data, results, since, names, tabs=(summary, history, state))
     written = backend.write(plan, data, dry_run=dry_run)
     return SyncReport(
         target=target or data.source,
@@ -161,55 +155,32 @@ def sync(
         demotions=int((moves < 0).sum()),
         history_dropped=dropped,
         write=written,
+        sheet_notices=names.notices + ((typed,) if typed else ()),
     )
-
-
-def _previous(config: Config, data: SheetData, results: engine.Results) -> pd.DataFrame:
-    """Per contact, the stage and stage-since date the sheet shows (from the last sync)."""
-    headers = config.output.columns
-    first_row = results.row_contact[~results.row_contact.duplicated()]
-    frame = pd.DataFrame(index=results.contacts.index)
-    stage_col = _find(data.contacts.columns, headers.stage)
-    since_col = _find(data.contacts.columns, headers.stage_since)
-    frame["stage"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    frame["since"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if stage_col is not None:
-        cells = data.contacts.loc[first_row.index, stage_col]
-        frame.loc[first_row.to_numpy(), "stage"] = to_text(cells).to_numpy()
-    if since_col is not None:
-        cells = data.contacts.loc[first_row.index, since_col]
-        dates, _ = parse_dates(
-            cells,
-            order=config.source.date_order,
-            timezone=config.source.timezone,
-            epoch=data.serial_epoch,
-        )
-        frame.loc[first_row.to_numpy(), "since"] = dates.to_numpy()
-    frame.attrs["first_sync"] = stage_col is None
-    return frame
 
 
 def stage_changes(
     config: Config,
     results: engine.Results,
-    previous: pd.DataFrame,
+    before: Previous,
     *,
     rebuild: bool = False,
     history: pd.DataFrame | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """The Stage since date of every contact, and the stage changes since the last sync.
 
-    A contact keeps its Stage since date while its stage holds; a changed stage starts today.
-    On the first sync (no Stage column yet) nothing is a change. A contact new since the last
-    sync is recorded as entering the funnel (from = ""). With `rebuild`, an empty Stage since
-    of a stage that holds is taken back from the contact's last entry into it in `history`
-    (a frame from `history.history_table`).
+    `before` is what the last sync wrote (`owned.previous`), never what the user typed over
+    it. A contact keeps its Stage since date while its stage holds; a changed stage starts
+    today. On the first sync nothing is a change. A contact new since the last sync is
+    recorded as entering the funnel (from = ""). With `rebuild`, an empty Stage since of a
+    stage that holds is taken back from the contact's last entry into it in `history` (a
+    frame from `history.history_table`).
     """
     people = results.contacts
     today = results.as_of.normalize()
-    before = previous["stage"]
-    same = before.eq(people["stage"]).fillna(False).to_numpy(bool)
-    kept = previous["since"].where(same)
+    stage_before = before.stage
+    same = stage_before.eq(people["stage"]).fillna(False).to_numpy(bool)
+    kept = before.since.where(same)
     if rebuild and history is not None and not history.empty:
         last = history.assign(who=history["contact"].str.casefold()).drop_duplicates(
             "who", keep="last"
@@ -221,7 +192,7 @@ def stage_changes(
         usable = into.eq(people["stage"]).fillna(False).to_numpy(bool) & same
         kept = kept.where(kept.notna() | ~usable, entered.astype("datetime64[ns]"))
     since = kept.fillna(today)
-    if previous.attrs.get("first_sync"):
+    if before.first_sync:
         moved = np.zeros(len(people), dtype=bool)
     else:
         moved = ~same
@@ -229,7 +200,7 @@ def stage_changes(
         {
             "date": today.date(),
             "contact": people["key"][moved].astype(object).to_numpy(),
-            "from_stage": before[moved].fillna("").astype(object).to_numpy(),
+            "from_stage": stage_before[moved].fillna("").astype(object).to_numpy(),
             "to_stage": people["stage"][moved].astype(object).to_numpy(),
             "score": people["score"][moved].to_numpy(),
             "reason": people["why"][moved].astype(object).to_numpy(),
@@ -253,16 +224,41 @@ def _cells(values: pd.Series, kind: str) -> pd.Series:
     return out.where(values.notna(), None)
 
 
+def why_cells(config: Config, people: pd.DataFrame) -> pd.Series:
+    """The Why text as the sheet shows it: a stage set by hand says so (and what was computed),
+    an override naming no stage says it was ignored, so the sheet itself tells."""
+    why = people["why"]
+    tail = ("; " + why).where(why.ne(""), "")
+    why = why.where(
+        ~people["overridden"],
+        "Stage set by hand (computed: " + people["computed_stage"] + ")" + tail,
+    )
+    if "stage_override" in people:
+        typed = people["stage_override"].astype("string").str.strip()
+        ignored = typed.notna() & typed.ne("") & ~people["overridden"].astype(bool)
+        if ignored.any():
+            stages = ", ".join(s.name for s in config.all_stages())
+            note = "Override " + typed.map(repr) + f" is not a stage (ignored; stages: {stages})"
+            rest = ("; " + people["why"]).where(people["why"].ne(""), "")
+            why = why.where(~ignored, note + rest)
+    return why
+
+
 def build_plan(
     config: Config,
     data: SheetData,
     results: engine.Results,
     since: pd.Series,
+    names: Names | None = None,
     *,
     tabs: tuple = (),
 ) -> WritePlan:
-    """Every managed cell for every sheet row under the header, plus the owned tabs."""
-    headers = managed_headers(config)
+    """Every managed cell for every row of the contacts block, plus the owned tabs.
+
+    `names`: our headers and tab titles (`owned.resolve_names`), default the configured ones.
+    """
+    headers = names.columns if names else owned.configured_headers(config)
+    configured = owned.configured_headers(config)
     letters = config.output.columns.letters
     src = config.source
     if data.contacts.empty:
@@ -279,13 +275,6 @@ def build_plan(
         """One value per sheet row, as plain Python cells (None where no contact)."""
         return tuple(_cells(pd.Series(values).reset_index(drop=True), kind)[pos].where(has, None))
 
-    why = people["why"].where(
-        ~people["overridden"],
-        "Stage set by hand (computed: "
-        + people["computed_stage"]
-        + ")"
-        + ("; " + people["why"]).where(people["why"].ne(""), ""),
-    )
     values = {
         "score": (people["score"], "number"),
         "fit": (people["fit"], "number"),
@@ -293,14 +282,15 @@ def build_plan(
         "stage": (people["stage"], "text"),
         "stage_since": (since, "date"),
         "next_action": (people["next_action"], "text"),
-        "why": (why, "text"),
+        "why": (why_cells(config, people), "text"),
     }
     columns = tuple(
         ManagedColumn(
+            field=field,
             header=headers[field],
             kind=kind,  # type: ignore[arg-type]
             values=spread(series, kind),
-            letter=letters.get(headers[field]),
+            letter=letters.get(configured[field]),
         )
         for field, (series, kind) in values.items()
     )

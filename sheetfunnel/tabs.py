@@ -107,7 +107,7 @@ def summary_tab(name: str, summary: Summary, flow: StageFlow | None = None) -> O
         anchor_row=0,
         anchor_column=CHART_COLUMN,
     )
-    return OwnedTab(name=name, rows=tuple(rows), chart=chart, date_columns=())
+    return OwnedTab(role="summary", name=name, rows=tuple(rows), chart=chart, date_columns=())
 
 
 def history_tab(
@@ -133,7 +133,10 @@ def history_tab(
         )
     dropped = max(0, len(body) - max_rows)
     body = body[dropped:]
-    return OwnedTab(name=name, rows=(HISTORY_HEADER, *map(tuple, body)), date_columns=(0,)), dropped
+    tab = OwnedTab(
+        role="history", name=name, rows=(HISTORY_HEADER, *map(tuple, body)), date_columns=(0,)
+    )
+    return tab, dropped
 
 
 def history_frame(rows: Rows) -> pd.DataFrame:

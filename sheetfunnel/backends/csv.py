@@ -87,10 +87,11 @@ class CsvBackend:
     def read(
         self,
         contacts_tab: str,
-        header_row: int,
-        activities_tab: str | None,
-        activities_header_row: int,
-        owned_tabs: tuple[str, ...] = (),
+        header_row: int = 1,
+        activities_tab: str | None = None,
+        activities_header_row: int = 1,
+        *,
+        key_header: str = "",
     ) -> SheetData:
         """The contacts file and, when configured, the activity log beside it."""
         contacts = read_table(self.path, delimiter=self.delimiter, header_row=header_row)

@@ -157,8 +157,18 @@ def semantic_problems(config: Config) -> list[ConfigProblem]:
                     f"{header!r} is not a managed column (managed: {', '.join(headers)})",
                 )
             )
-    if config.output.summary_tab.casefold() == config.output.history_tab.casefold():
-        add(ConfigProblem("output", "summary_tab and history_tab must differ"))
+    tabs = {
+        "summary_tab": config.output.summary_tab,
+        "history_tab": config.output.history_tab,
+        "state_tab": config.output.state_tab,
+    }
+    seen: dict[str, str] = {}
+    for key, name in tabs.items():
+        other = seen.setdefault(name.strip().casefold(), key)
+        if other != key:
+            add(ConfigProblem(f"output.{key}", f"must differ from output.{other} ({name!r})"))
+        if name.strip().casefold() == config.source.contacts_tab.strip().casefold():
+            add(ConfigProblem(f"output.{key}", f"must differ from source.contacts_tab ({name!r})"))
     return problems
 
 

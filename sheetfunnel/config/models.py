@@ -308,6 +308,9 @@ class Output(Model):
     columns: OutputColumns = OutputColumns()
     summary_tab: str = "Summary"
     history_tab: str = "History"
+    #: Hidden tab remembering, per contact, the stage and Stage since date the last sync wrote
+    #: (so a value typed into the Stage column is never taken for a stage change).
+    state_tab: str = "sheetfunnel"
     history_max_rows: int = Field(10_000, ge=10)
     #: Keep a backup copy of a workbook before replacing it.
     backup: bool = True
