@@ -20,6 +20,7 @@ from .backends.base import Backend
 from .config import Config
 from .errors import BusyError, SheetfunnelError
 from .locking import default_state_dir, run_lock, target_id
+from .owned import stage_edits
 from .runlog import (
     Outcome,
     RunRecord,
@@ -31,7 +32,7 @@ from .runlog import (
     values_fingerprint,
 )
 from .sources import EXCEL, is_google_sheet, open_backend
-from .sync import Inputs, SyncReport, managed_headers, read_inputs, sync
+from .sync import Inputs, SyncReport, read_inputs, sync
 
 
 @dataclass(frozen=True)
@@ -227,14 +228,16 @@ def _locked_run(
 
 
 def inputs_fingerprint(inputs: Inputs, config: Config) -> str:
-    """A hash of the input cells: the contacts without the managed columns (which the sync
-    itself writes), the activity log and the lookup tabs."""
-    managed = {h.strip().casefold() for h in managed_headers(config).values()}
+    """A hash of the input cells: the contacts without the columns marked ours (which the
+    sync itself writes), the activity log, the lookup tabs, and the values typed over our
+    Stage cells (so a hand edit is never skipped as "unchanged")."""
     contacts = inputs.data.contacts
-    keep = [c for c in contacts.columns if str(c).strip().casefold() not in managed]
+    ours = set(inputs.data.ownership.columns.values())
+    keep = [c for c in contacts.columns if c not in ours]
     frames: dict[str, pd.DataFrame | None] = {
         "contacts": contacts[keep],
         "activities": inputs.data.activities,
+        "typed": stage_edits(config, inputs.data),
     }
     frames.update({f"lookup:{tab}": frame for tab, frame in inputs.lookups.items()})
     return values_fingerprint(frames)
