@@ -20,6 +20,7 @@ import pandas as pd
 import xlsxwriter
 
 from . import __version__
+from .backends.excel.package import Package
 from .engine import RESULT_COLUMNS, Results
 from .errors import InputError, SpreadsheetError
 
@@ -40,8 +41,9 @@ def contacts_table(results: Results) -> pd.DataFrame:
     return out
 
 
-def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
-    """Write the results to `path` (format from its suffix) and return it."""
+def check_target(path: Path, *, source: Path | None = None, force: bool = False) -> None:
+    """Refuse an export target that would cost the user a file: the source being scored or a
+    workbook sheetfunnel syncs (even with `force`), or another file it did not write."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -50,12 +52,36 @@ def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
             f"use one of {', '.join(FORMATS)}",
             file=str(path),
         )
+    if source is not None and _same_file(path, Path(source)):
+        raise InputError(
+            f"--out {path} is the file being scored: sheetfunnel never writes over its source, "
+            f"even with --force. To write the results into the workbook, run `sheetfunnel sync "
+            f"{source}`; to save them, give --out another file name.",
+            file=str(path),
+        )
+    if path.exists() and _synced_workbook(path):
+        raise InputError(
+            f"{path} is a workbook sheetfunnel syncs: --out never replaces it, even with "
+            f"--force. Run `sheetfunnel sync {path}` to update it, or give --out another file "
+            "name.",
+            file=str(path),
+        )
     if path.exists() and not force and not _is_ours(path):
         raise InputError(
             f"{path} exists and was not written by sheetfunnel; choose another file name, or "
             "pass --force to replace it",
             file=str(path),
         )
+
+
+def write_results(
+    results: Results, path: Path, *, force: bool = False, source: Path | None = None
+) -> Path:
+    """Write the results to `path` (format from its suffix) and return it; `source` is the
+    file scored, which is never overwritten (see `check_target`)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    check_target(path, source=source, force=force)
     writer = {".csv": _write_csv, ".json": _write_json, ".xlsx": _write_xlsx}[suffix]
     with _atomic(path) as tmp:
         writer(results, tmp)
@@ -135,6 +161,28 @@ def _block(
             fmt = percent if frame.columns[j] in pct else None
             sheet.write(i, j, value.item() if hasattr(value, "item") else value, fmt)
     return row + len(frame) + 2
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _synced_workbook(path: Path) -> bool:
+    """Whether `path` is a workbook holding sheetfunnel's ownership markers (a synced one)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            pkg = Package(zf)
+            part = pkg.workbook_part()
+            return b'"_sheetfunnel_' in (pkg.read(part) or b"") if part else False
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+        return False
 
 
 def _is_ours(path: Path) -> bool:

@@ -59,6 +59,8 @@ def score(
 ) -> None:
     """Score SOURCE (.xlsx, .xlsm or .csv) and print the funnel; nothing is written to it."""
     config, name = _config_for(source, config_path)
+    if out is not None:
+        export.check_target(out, source=source, force=force)
     stderr = Console(stderr=True)
     if not as_json:
         stderr.print(f"Scoring {source} with {name}", highlight=False, soft_wrap=True)
@@ -68,7 +70,7 @@ def score(
     else:
         _print_results(config, results, top, stderr)
     if out is not None:
-        export.write_results(results, out, force=force)
+        export.write_results(results, out, force=force, source=source)
         stderr.print(
             f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
         )
