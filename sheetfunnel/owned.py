@@ -9,6 +9,7 @@ sync wrote, so a value typed into our Stage column is told apart from a real sta
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -64,11 +65,23 @@ def _free(wanted: str, taken: set[str], limit: int | None = None) -> str:
     return name
 
 
+def header_text(name: str, repeated: Mapping[str, tuple[str, ...]]) -> str:
+    """The header cell's text behind a frame column name ("City (2)" -> "City" when "City"
+    is a repeated header)."""
+    base, sep, tail = name.strip().rpartition(" (")
+    if sep and tail.endswith(")") and tail[:-1].isdigit() and base in repeated:
+        return base
+    return name.strip()
+
+
 def resolve_names(config: Config, data: SheetData) -> Names:
     """Our names, clear of the user's: a user column or tab bearing one is left alone and
     ours is placed beside it under "<name> (sheetfunnel)"."""
     ours = set(data.ownership.columns.values())
-    user_headers = {str(c).strip().casefold() for c in data.contacts.columns if c not in ours}
+    repeated = data.duplicates.get(config.source.contacts_tab, {})
+    user_headers = {
+        header_text(str(c), repeated).casefold() for c in data.contacts.columns if c not in ours
+    }
     notices: list[Notice] = []
     columns: dict[str, str] = {}
     for field, wanted in configured_headers(config).items():

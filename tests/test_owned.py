@@ -165,3 +165,9 @@ def test_stage_edits_compares_our_stage_cells_with_the_state_without_scoring():
     sheet = data(rows, columns={"stage": "Stage"}, owned_rows={"state": STATE})
     edits = owned.stage_edits(Config(), sheet)
     assert edits.to_dict("records") == [{"key": "a@x.com", "shown": "Customer"}]
+
+
+def test_a_users_column_repeating_our_header_is_seen_through_its_frame_name():
+    row = contact("a@x.com", Stage="MQL", **{"Stage (2)": "Negotiation"})
+    sheet = data([row], columns={"stage": "Stage"}, duplicates={"Contacts": {"Stage": ("L", "S")}})
+    assert owned.resolve_names(Config(), sheet).columns["stage"] == "Stage (sheetfunnel)"
