@@ -45,6 +45,9 @@ class RunRecord:
     demotions: int | None = None
     cells_written: int | None = None
     history_dropped: int | None = None
+    #: What a person should look at: values typed over our cells, overrides naming no stage,
+    #: our names clashing with the user's.
+    warnings: tuple[str, ...] = ()
     error: str | None = None
     exit_code: int = 0
 

@@ -223,8 +223,13 @@ def _locked_run(
         demotions=report.demotions,
         cells_written=report.write.cells_written,
         history_dropped=report.history_dropped,
+        warnings=tuple(n.message for n in report.notices if n.kind in WARNINGS),
     )
     return RunResult(record, report=report)
+
+
+#: Notices that need a person, so scheduled runs log and show them.
+WARNINGS = frozenset({"typed_stage", "unknown_override", "name_clash"})
 
 
 def inputs_fingerprint(inputs: Inputs, config: Config) -> str:

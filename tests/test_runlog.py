@@ -40,6 +40,7 @@ FIELDS = [
     "demotions",
     "cells_written",
     "history_dropped",
+    "warnings",
     "error",
     "exit_code",
 ]

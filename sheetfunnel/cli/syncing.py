@@ -223,6 +223,8 @@ def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    for warning in r.warnings:
+        console.print(f"  [yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
 @cli.command()
