@@ -6,12 +6,10 @@ import json
 from dataclasses import replace
 
 import gspread
-import pytest
 
 from sheetfunnel.backends.base import StageColour
 from sheetfunnel.backends.gsheets import GoogleSheetsBackend
 from sheetfunnel.backends.gsheets.formats import signature, stage_rule, wanted_signature
-from sheetfunnel.errors import InputError
 from tests.gsheets_emulator import Emulator
 from tests.gsheets_emulator.scenario import COLOURS, fill, plan_for, read, seed
 
@@ -66,7 +64,12 @@ def test_three_syncs_are_idempotent_and_keep_the_users_rule(
     assert [s.title for s in ss.sheets] == ["Contacts", "Activities", "Summary", "History"]
     charts = [c for s in ss.sheets for c in s.charts]
     assert len(charts) == 1
-    assert len(ss.metadata) == 4
+    marks = sorted((m["metadataKey"], m["metadataValue"]) for m in ss.metadata)
+    assert marks == [
+        *[("sheetfunnel:column", f) for f in ("next_action", "score", "stage", "why")],
+        ("sheetfunnel:tab", "history"),
+        ("sheetfunnel:tab", "summary"),
+    ]
 
 
 def test_changed_colour_replaces_only_our_rules(
@@ -160,15 +163,12 @@ def test_managed_columns_past_the_grid_grow_it_first(
         fill(sheet, [headers, *[[f"c{i}@x", *range(23)] for i in range(20)]])
         sheet.resize(25, 26)
     backend = GoogleSheetsBackend(gclient, key)
-    data = backend.read("Contacts", 1, None, 1, ("Summary", "History"))
+    data = backend.read("Contacts")
     assert backend.write(plan_for(data), data).changed
     ws = gclient.open_by_key(key).worksheet("Contacts")
     assert ws.col_count == 28
     assert ws.get_all_values()[0][24:] == ["Score", "Stage", "Next action", "Why"]
-    data = backend.read("Contacts", 1, None, 1, ())
-    with pytest.raises(InputError, match="exists but was not read"):
-        backend.write(plan_for(data), data)
-    data = backend.read("Contacts", 1, None, 1, ("Summary", "History"))
+    data = backend.read("Contacts")
     assert not backend.write(plan_for(data), data).changed
 
 
@@ -183,10 +183,10 @@ def test_owned_tab_replaced_whole_when_it_shrinks(
     longer = replace(history, rows=(*history.rows, ("x", "y", "z", "w"), ("p", "q")))
     backend.write(replace(plan, tabs=(plan.tabs[0], longer)), data)
     data = read(backend)
-    assert len(data.owned["History"]) == 4
+    assert len(data.owned["history"]) == 4
     backend.write(plan, data)
     data = read(backend)
-    assert data.owned["History"] == (
+    assert data.owned["history"] == (
         ("Date", "Email", "From", "To"),
         (46027, "contact0@example.com", "Lead", "Lead"),
     )
@@ -202,7 +202,7 @@ def test_deleted_managed_column_is_recreated(emulator: Emulator, gclient: gsprea
     data = read(backend)
     backend.write(plan_for(data), data)
     gclient.open_by_key(key).worksheet("Contacts").delete_columns(7)  # Score (G)
-    assert len(emulator.spreadsheets[key].metadata) == 3
+    assert len(emulator.spreadsheets[key].metadata) == 5  # the Score column's marker went
     data = read(backend)
     assert backend.write(plan_for(data), data).changed
     headers = gclient.open_by_key(key).worksheet("Contacts").row_values(1)

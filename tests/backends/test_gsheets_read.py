@@ -44,7 +44,7 @@ def test_headers_blank_dropped_repeated_numbered(
                 ["b@x", None, 2.5],
             ],
         )
-    data = GoogleSheetsBackend(gclient, key).read("Contacts", 2, None, 1, ())
+    data = GoogleSheetsBackend(gclient, key).read("Contacts", 2)
     c = data.contacts
     assert list(c.columns) == ["Email", "Name", "Name (2)", "Email (2)"]
     assert list(c.index) == [3, 4, 5]
@@ -56,7 +56,7 @@ def test_headers_blank_dropped_repeated_numbered(
 def test_missing_tab_is_an_input_error(emulator: Emulator, gclient: gspread.Client) -> None:
     key = seed(emulator, 2)
     with pytest.raises(InputError, match=r"Tab 'Leads' not found.*Tabs: Contacts, Activities"):
-        GoogleSheetsBackend(gclient, key).read("Leads", 1, None, 1, ())
+        GoogleSheetsBackend(gclient, key).read("Leads")
 
 
 def test_key_from_url_or_bare_key() -> None:

@@ -39,7 +39,7 @@ def test_request_count_is_the_same_for_10_and_10000_contacts(emulator: Emulator)
     assert small == Counter(
         {
             "GET metadata": 1,
-            "GET batchGet": 2,  # the read, then the key-column re-check
+            "GET batchGet": 3,  # the read, the row-order check, the verification after writing
             "POST batchUpdate": 2,  # spreadsheets:batchUpdate, values:batchUpdate
         }
     )

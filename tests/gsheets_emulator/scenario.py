@@ -70,8 +70,8 @@ def seed(emu: Emulator, contacts: int, activities: int = 0, *, header_row: int =
     return key
 
 
-def read(backend: Any, header_row: int = 1) -> SheetData:
-    return backend.read("Contacts", header_row, "Activities", 1, ("Summary", "History"))
+def read(backend: Any, header_row: int = 1, key_header: str = "Email") -> SheetData:
+    return backend.read("Contacts", header_row, "Activities", 1, key_header=key_header)
 
 
 def plan_for(
@@ -81,34 +81,55 @@ def plan_for(
     colours: dict[str, str] | None = None,
     why: str | None = None,
     header_row: int = 1,
+    headers: dict[str, str] | None = None,
+    key_header: str = "Email",
+    tab_names: dict[str, str] | None = None,
 ) -> WritePlan:
-    """A complete plan: four managed columns, stage colours, Summary (with chart), History."""
+    """A complete plan: four managed columns, stage colours, Summary (with chart), History.
+    `headers`/`tab_names` override the default header of a field / name of a role (what the
+    sync does when a user's column or tab already bears ours); `key_header` "" = no key."""
+    names = {"score": "Score", "stage": "Stage", "next_action": "Next action", "why": "Why"}
+    names.update(headers or {})
+    tabs = {"summary": "Summary", "history": "History", **(tab_names or {})}
     keys = tuple(data.contacts["Email"]) if "Email" in data.contacts else ()
     n = len(keys)
+    if not key_header:
+        keys = tuple(data.contacts.index)
     stages = tuple(STAGES[(i + shift) % 5] for i in range(n))
     counts = [[s, stages.count(s)] for s in STAGES]
     colours = colours or COLOURS
     return WritePlan(
         sheet="Contacts",
         header_row=header_row,
-        key_header="Email",
+        key_header=key_header,
         keys=keys,
         columns=(
-            ManagedColumn("Score", "number", tuple(float((i * 7 + shift) % 100) for i in range(n))),
-            ManagedColumn("Stage", "text", stages),
-            ManagedColumn("Next action", "text", tuple(f"call {s}" for s in stages)),
-            ManagedColumn("Why", "text", tuple(why or f"fit {i % 10}" for i in range(n))),
+            ManagedColumn(
+                "score",
+                names["score"],
+                "number",
+                tuple(float((i * 7 + shift) % 100) for i in range(n)),
+            ),
+            ManagedColumn("stage", names["stage"], "text", stages),
+            ManagedColumn(
+                "next_action", names["next_action"], "text", tuple(f"call {s}" for s in stages)
+            ),
+            ManagedColumn(
+                "why", names["why"], "text", tuple(why or f"fit {i % 10}" for i in range(n))
+            ),
         ),
-        stage_header="Stage",
+        stage_header=names["stage"],
         stage_colours=tuple(StageColour(s, colours[s]) for s in STAGES),
         tabs=(
             OwnedTab(
-                "Summary",
+                "summary",
+                tabs["summary"],
                 (("Stage", "Contacts"), *(tuple(r) for r in counts)),
                 chart=FunnelChart("Funnel", 0, 1, 1, 5),
             ),
             OwnedTab(
-                "History",
+                "history",
+                tabs["history"],
                 (
                     ("Date", "Email", "From", "To"),
                     (

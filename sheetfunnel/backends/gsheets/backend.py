@@ -5,27 +5,46 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import gspread
 import pandas as pd
 from google.auth.exceptions import GoogleAuthError
 
-from sheetfunnel.backends.base import EPOCH_1900, SheetData, WritePlan, WriteResult
+from sheetfunnel.backends.base import EPOCH_1900, TAB_ROLES, SheetData, WritePlan, WriteResult
 from sheetfunnel.errors import BusyError, InputError, RemoteError
 
 from . import retry as retrying
+from . import window
 from .auth import account_email, spreadsheet_key
+from .changes import FormatRead, restore_formats
 from .errors import NOTHING, explain
-from .model import Raw, ReadState, col_letter, quote, same
+from .model import Raw, ReadState, col_letter, quote
 from .planning import Block, Changes, plan_changes
-from .reading import METADATA_FIELDS, VALUE_PARAMS, build_state, frame, grid_rows, header_names
+from .reading import (
+    METADATA_FIELDS,
+    VALUE_PARAMS,
+    build_state,
+    duplicates,
+    frame,
+    grid_rows,
+    header_names,
+    ownership,
+)
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 60.0
 #: Google's advice: keep each request under about 2 MB.
 MAX_PAYLOAD = 2_000_000
+#: Realignments tried after a write before giving up and rolling back.
+MAX_REPAIRS = 2
+#: Number formats of the cells a date format will replace (read before, for undo).
+FORMAT_FIELDS = (
+    "sheets(properties(sheetId),"
+    "data(startRow,startColumn,rowData(values(userEnteredFormat(numberFormat)))))"
+)
 UNCERTAIN = (
     "Google may or may not have applied this change; run the sync again to finish it "
     "(a sync converges)."
@@ -76,12 +95,14 @@ class GoogleSheetsBackend:
     def read(
         self,
         contacts_tab: str,
-        header_row: int,
-        activities_tab: str | None,
-        activities_header_row: int,
-        owned_tabs: tuple[str, ...],
+        header_row: int = 1,
+        activities_tab: str | None = None,
+        activities_header_row: int = 1,
+        *,
+        key_header: str = "",
     ) -> SheetData:
-        """Two requests whatever the size: the metadata, then every tab's raw values."""
+        """Two requests whatever the size: the metadata (with our markers), then the values
+        of the contacts, the activities and every tab marked ours."""
         meta = self._call(
             lambda: self._http.fetch_sheet_metadata(self.key, params={"fields": METADATA_FIELDS}),
             "reading the spreadsheet's layout",
@@ -94,10 +115,12 @@ class GoogleSheetsBackend:
                     file=self.key,
                     sheet=tab,
                 )
+        marked = build_state(self.key, meta, {}, contacts_tab, header_row, self.account)
+        roles = {r: s.title for r in TAB_ROLES if (s := marked.tab_for(r)) is not None}
         wanted = [contacts_tab]
         if activities_tab is not None and activities_tab != contacts_tab:
             wanted.append(activities_tab)
-        wanted += [t for t in owned_tabs if t in titles and t not in wanted]
+        wanted += [t for t in roles.values() if t not in wanted]
         res = self._call(
             lambda: self._http.values_batch_get(
                 self.key, [quote(t) for t in wanted], params=dict(VALUE_PARAMS)
@@ -105,17 +128,24 @@ class GoogleSheetsBackend:
             "reading values",
         )
         grids = {t: grid_rows(vr) for t, vr in zip(wanted, res.get("valueRanges", []), strict=True)}
-        state = build_state(self.key, meta, grids, contacts_tab, header_row, self.account)
+        state = replace(marked, grids=grids)
+        owns, unnamed = ownership(state)
+        dupes = {contacts_tab: duplicates(grids[contacts_tab], header_row)}
         activities = None
         if activities_tab is not None:
             activities = frame(grids[activities_tab], activities_header_row)
+            if activities_tab != contacts_tab:
+                dupes[activities_tab] = duplicates(grids[activities_tab], activities_header_row)
         return SheetData(
-            contacts=frame(grids[contacts_tab], header_row),
+            contacts=frame(grids[contacts_tab], header_row, unnamed),
             activities=activities,
-            owned={t: grids[t] for t in owned_tabs if t in grids},
+            owned={role: grids[title] for role, title in roles.items()},
             serial_epoch=EPOCH_1900,
             source=f"https://docs.google.com/spreadsheets/d/{self.key}",
             token=state,
+            ownership=owns,
+            tabs=tuple(titles),
+            duplicates={tab: d for tab, d in dupes.items() if d},
         )
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
@@ -129,9 +159,10 @@ class GoogleSheetsBackend:
 
     # --- write ---
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
-        """Reads only when nothing changed or on dry_run; else one key-column re-read, one
-        spreadsheets:batchUpdate (structure first), one values:batchUpdate (chunked past
-        ~2 MB). A failure after the structure landed is rolled back."""
+        """Reads only when nothing changed or on dry_run. Else: a re-read of the row order, one
+        spreadsheets:batchUpdate (structure first), one values:batchUpdate (chunked past ~2 MB),
+        then a read that verifies the row order again: rows moved meanwhile are repaired
+        (each contact's values follow its row), else everything is rolled back."""
         state = data.token
         if not isinstance(state, ReadState) or state.key != self.key:
             raise InputError(
@@ -148,58 +179,155 @@ class GoogleSheetsBackend:
                     *changes.details,
                 ),
             )
-        self._check_rows(plan, state)
+        guard = self._guard(plan, state, changes) if plan.columns else None
+        if guard is not None:
+            self._check_rows(guard)
+        if changes.format_reads:
+            changes.undo_requests[:0] = self._prior_formats(changes.format_reads)
         if changes.requests:
             self._call(
                 lambda: self._http.batch_update(self.key, {"requests": changes.requests}),
                 "updating tabs, colours and charts",
                 idempotent=False,
             )
-        self._write_values(changes)
+        self._write_values(changes, guard)
+        details = list(changes.details)
+        if guard is not None:
+            repairs = self._verify(guard)
+            if repairs:
+                details.append(
+                    f"{plan.sheet}: rows moved while writing; managed values realigned "
+                    f"({repairs} repair write{'s' if repairs > 1 else ''})"
+                )
         return WriteResult(
             changed=True,
             cells_written=changes.cells,
             tabs_written=tuple(changes.tabs),
-            details=tuple(changes.details),
+            details=tuple(details),
         )
 
-    def _check_rows(self, plan: WritePlan, state: ReadState) -> None:
-        """Re-read the header row and key column: rows sorted or inserted since the read
-        would put scores on the wrong contacts."""
+    def _guard(self, plan: WritePlan, state: ReadState, changes: Changes) -> Guard:
         grid = state.grids.get(plan.sheet, ())
         h = plan.header_row
         header = grid[h - 1] if len(grid) >= h else ()
-        key_col = next((c for c, name in header_names(header) if name == plan.key_header), None)
-        if key_col is None:
-            raise InputError(
-                f"Key column '{plan.key_header}' not found in tab '{plan.sheet}'.",
-                sheet=plan.sheet,
-                column=plan.key_header,
-            )
-        q, letter = quote(plan.sheet), col_letter(key_col)
+        key_col = None
+        if plan.key_header:
+            key_col = next((c for c, n in header_names(header) if n == plan.key_header), None)
+            if key_col is None:
+                raise InputError(
+                    f"Key column '{plan.key_header}' not found in tab '{plan.sheet}'.",
+                    sheet=plan.sheet,
+                    column=plan.key_header,
+                )
+        lay = window.layout(plan, state, changes, key_col)
+        read_ids = window.read_identities(plan, state, lay)
+        return Guard(
+            plan,
+            state,
+            changes,
+            lay,
+            window.trim(header),
+            window.expected_header(plan, state, changes),
+            read_ids,
+            max(len(plan.keys), len(grid) - h, len(read_ids)),
+        )
+
+    def _snapshot(self, guard: Guard, during: str) -> tuple[list[Raw], list[window.Identity]]:
+        """One read: the header row and each data row's identity, as the sheet is now."""
+        plan, lay, h = guard.plan, guard.layout, guard.plan.header_row
+        q = quote(plan.sheet)
+        if lay.key_column is None:
+            ranges = [q]
+        else:
+            letter = col_letter(lay.key_column)
+            ranges = [f"{q}!{h}:{h}", f"{q}!{letter}{h + 1}:{letter}"]
         res = self._call(
-            lambda: self._http.values_batch_get(
-                self.key,
-                [f"{q}!{h}:{h}", f"{q}!{letter}{h + 1}:{letter}"],
-                params=dict(VALUE_PARAMS),
-            ),
-            "checking that rows did not move",
+            lambda: self._http.values_batch_get(self.key, ranges, params=dict(VALUE_PARAMS)),
+            during,
         )
-        head_vr, keys_vr = res.get("valueRanges", [{}, {}])
-        fresh_header = _trim(list(grid_rows(head_vr)[0]) if grid_rows(head_vr) else [])
-        fresh_keys = _trim([row[0] if row else None for row in grid_rows(keys_vr)])
-        read_keys = _trim([None if k == "" else k for k in plan.keys])
-        moved = (
-            fresh_header != _trim(list(header))
-            or len(fresh_keys) != len(read_keys)
-            or any(not same(a, b) for a, b in zip(fresh_keys, read_keys, strict=True))
-        )
-        if moved:
+        got = [grid_rows(vr) for vr in res.get("valueRanges", [])]
+        if lay.key_column is None:
+            grid = got[0] if got else ()
+            header = grid[h - 1] if len(grid) >= h else ()
+            return window.trim(header), lay.identities(grid)
+        head, keys = [*got, (), ()][:2]
+        column = tuple((None,) * lay.key_column + (r[0] if r else None,) for r in keys)
+        return window.trim(head[0] if head else ()), lay.identities(((),) * h + column)
+
+    def _check_rows(self, guard: Guard) -> None:
+        """Before writing: rows sorted or inserted since the read would put scores on the
+        wrong contacts, so nothing is written."""
+        header, ids = self._snapshot(guard, "checking that rows did not move")
+        if header != guard.read_header or window.moved(ids, guard.read_ids):
             raise BusyError(
-                f"Rows or columns of tab '{plan.sheet}' were sorted, inserted, deleted or moved "
-                f"while sheetfunnel was working. Nothing was written. Run the sync again.",
+                f"Rows or columns of tab '{guard.plan.sheet}' were sorted, inserted, deleted or "
+                f"moved while sheetfunnel was working. Nothing was written. Run the sync again.",
                 file=self.key,
             )
+
+    def _verify(self, guard: Guard) -> int:
+        """After writing: the row order read again; rows that moved while we wrote get their
+        own values back (each managed column rewritten whole), until a read finds them in
+        place. Returns how many repair writes that took; rolls back if it cannot."""
+        aligned, values = guard.read_ids, window.planned(guard.plan)
+        for repairs in range(MAX_REPAIRS + 1):
+            header, fresh = self._snapshot(guard, "verifying that rows did not move")
+            if header != guard.expected_header:
+                break  # columns moved: positions no longer mean what the plan meant
+            if not window.moved(fresh, aligned):
+                return repairs
+            if repairs == MAX_REPAIRS:
+                break
+            pairing = window.match(fresh, guard.read_ids)
+            blocks = window.realign(guard.plan, guard.changes, values, pairing, guard.extent)
+            try:
+                for chunk in self._chunks(blocks):
+                    self._send_values([blocks[i] for i in chunk], "realigning moved rows")
+            except RemoteError as err:
+                raise self._rollback(err, guard.changes, guard) from err
+            aligned = fresh
+        problems = self._undo(guard.changes, guard)
+        undone = (
+            f"What it had written could not be fully undone ({problems[0]}); run the sync again."
+            if problems
+            else "What it had written was undone: the spreadsheet is as before."
+        )
+        raise BusyError(
+            f"Rows or columns of tab '{guard.plan.sheet}' kept moving while sheetfunnel was "
+            f"writing. {undone} Run the sync again.",
+            file=self.key,
+        )
+
+    def _prior_formats(self, reads: list[FormatRead]) -> list[dict[str, Any]]:
+        """One read of the number formats a date format will replace; the undo requests that
+        put them back."""
+        ranges = [
+            f"{quote(r.title)}!{col_letter(r.column)}{r.first_row + 1}:"
+            f"{col_letter(r.column)}{r.last_row}"
+            for r in reads
+        ]
+        res = self._call(
+            lambda: self._http.fetch_sheet_metadata(
+                self.key, params={"ranges": ranges, "fields": FORMAT_FIELDS}
+            ),
+            "reading number formats",
+        )
+        by_sheet: dict[int, list[dict[str, Any]]] = {}
+        for sheet in res.get("sheets", []):
+            sid = sheet.get("properties", {}).get("sheetId", 0)
+            by_sheet.setdefault(sid, []).extend(sheet.get("data", []))
+        undo = []
+        for r in reads:
+            data = by_sheet.get(r.sheet_id, [])
+            grid = data.pop(0) if data else {}
+            rows = grid.get("rowData", [])
+            prior = []
+            for i in range(r.last_row - r.first_row):
+                cells = rows[i].get("values", []) if i < len(rows) else []
+                fmt = cells[0].get("userEnteredFormat", {}) if cells else {}
+                prior.append(fmt.get("numberFormat"))
+            undo.append(restore_formats(r, prior))
+        return undo
 
     def _chunks(self, blocks: list[Block]) -> list[list[int]]:
         """Indexes of `blocks` per values:batchUpdate, each under `max_payload` bytes."""
@@ -223,20 +351,29 @@ class GoogleSheetsBackend:
         }
         self._call(lambda: self._http.values_batch_update(self.key, body), during)
 
-    def _write_values(self, changes: Changes) -> None:
+    def _write_values(self, changes: Changes, guard: Guard | None) -> None:
         blocks, undo = _split(changes.blocks, changes.undo_blocks, self.max_payload)
-        done: list[int] = []
+        done: list[Block] = []
         for chunk in self._chunks(blocks):
             try:
                 self._send_values([blocks[i] for i in chunk], "writing values")
             except RemoteError as err:
-                raise self._rollback(err, [undo[i] for i in done], changes) from err
-            done += chunk
+                raise self._rollback(err, changes, guard, done) from err
+            done += [undo[i] for i in chunk]
 
-    def _rollback(self, err: RemoteError, undo: list[Block], changes: Changes) -> RemoteError:
-        """Put back what this write already changed; say whether that worked."""
+    def _undo(
+        self, changes: Changes, guard: Guard | None, sent: list[Block] | None = None
+    ) -> list[str]:
+        """Put back every value and every structure change this write made (formats, rules,
+        markers, tabs, grid size). Contacts' managed cells go back to their own rows even if
+        rows moved meanwhile. Returns the problems met (none: the spreadsheet is as before)."""
         problems = []
         try:
+            sent = changes.undo_blocks if sent is None else sent
+            undo = [b for b in sent if guard is None or b.title != guard.plan.sheet]
+            if guard is not None and len(undo) < len(sent):
+                undo += self._undo_contacts(guard, [b for b in sent if b not in undo])
+            undo, _ = _split(undo, undo, self.max_payload)
             for chunk in self._chunks(undo):
                 self._send_values([undo[i] for i in chunk], "restoring values")
             if changes.requests and changes.undo_requests:
@@ -247,6 +384,31 @@ class GoogleSheetsBackend:
                 )
         except RemoteError as again:
             problems.append(str(again))
+        return problems
+
+    def _undo_contacts(self, guard: Guard, positional: list[Block]) -> list[Block]:
+        """The contacts' managed cells as read: positional when rows stayed, else each row's
+        old values onto wherever that row is now."""
+        changes = guard.changes
+        header, fresh = self._snapshot(guard, "checking rows before restoring them")
+        if header != guard.expected_header or not window.moved(fresh, guard.read_ids):
+            return positional
+        old = window.as_read(guard.plan, guard.state, changes, guard.extent)
+        pairing = window.match(fresh, guard.read_ids)
+        blocks = window.realign(guard.plan, changes, old, pairing, guard.extent)
+        # header cells we changed: positional (columns did not move)
+        header_undo = [b for b in positional if b.row == guard.plan.header_row]
+        return blocks + [Block(b.title, b.row, b.column, b.values[:1]) for b in header_undo]
+
+    def _rollback(
+        self,
+        err: RemoteError,
+        changes: Changes,
+        guard: Guard | None,
+        sent: list[Block] | None = None,
+    ) -> RemoteError:
+        """Put back what this write already changed; say whether that worked."""
+        problems = self._undo(changes, guard, sent)
         first = str(err).replace(NOTHING, "").strip()
         if problems:
             return RemoteError(
@@ -262,11 +424,18 @@ class GoogleSheetsBackend:
         )
 
 
-def _trim(values: list[Raw]) -> list[Raw]:
-    values = [None if v == "" else v for v in values]
-    while values and values[-1] is None:
-        values.pop()
-    return values
+@dataclass(frozen=True)
+class Guard:
+    """What the row-order checks compare against, fixed before the first write."""
+
+    plan: WritePlan
+    state: ReadState
+    changes: Changes
+    layout: window.Layout
+    read_header: list[Raw]
+    expected_header: list[Raw]
+    read_ids: list[window.Identity]
+    extent: int  # data rows whose managed cells a realignment rewrites
 
 
 def _split(blocks: list[Block], undo: list[Block], limit: int) -> tuple[list[Block], list[Block]]:

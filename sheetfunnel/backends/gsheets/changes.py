@@ -26,6 +26,18 @@ class Block:
         return f"{quote(self.title)}!{col_letter(self.column)}{self.row}:{end_col}{end_row}"
 
 
+@dataclass(frozen=True)
+class FormatRead:
+    """Cells whose number format a request will change: read first so undo can restore it.
+    0-based, half-open rows, one column."""
+
+    sheet_id: int
+    title: str
+    first_row: int
+    last_row: int
+    column: int
+
+
 @dataclass
 class Changes:
     """Everything one write would do."""
@@ -37,6 +49,10 @@ class Changes:
     details: list[str] = field(default_factory=list)
     cells: int = 0
     tabs: list[str] = field(default_factory=list)
+    #: prior number formats to read before the structure request (see FormatRead)
+    format_reads: list[FormatRead] = field(default_factory=list)
+    #: managed field -> 0-based column it is written to
+    placed: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -82,15 +98,15 @@ def grow(info: SheetInfo, rows: int, columns: int, out: Changes) -> None:
         )
 
 
-def date_format(sheet_id: int, first_row: int, last_row: int | None, c: int) -> dict[str, Any]:
+def date_format(sheet_id: int, first_row: int, last_row: int, c: int) -> dict[str, Any]:
+    """The date number format on rows [first_row, last_row) of one column."""
     rng: dict[str, Any] = {
         "sheetId": sheet_id,
         "startRowIndex": first_row,
+        "endRowIndex": last_row,
         "startColumnIndex": c,
         "endColumnIndex": c + 1,
     }
-    if last_row is not None:
-        rng["endRowIndex"] = last_row
     return {
         "repeatCell": {
             "range": rng,
@@ -98,3 +114,20 @@ def date_format(sheet_id: int, first_row: int, last_row: int | None, c: int) -> 
             "fields": "userEnteredFormat.numberFormat",
         }
     }
+
+
+def restore_formats(read: FormatRead, prior: list[dict[str, Any] | None]) -> dict[str, Any]:
+    """The request putting back the number formats `prior` (one per row of `read`, None for
+    none) that a date format replaced."""
+    rng = {
+        "sheetId": read.sheet_id,
+        "startRowIndex": read.first_row,
+        "endRowIndex": read.last_row,
+        "startColumnIndex": read.column,
+        "endColumnIndex": read.column + 1,
+    }
+    fields = "userEnteredFormat.numberFormat"
+    if not any(prior):
+        return {"repeatCell": {"range": rng, "cell": {}, "fields": fields}}
+    rows = [{"values": [{"userEnteredFormat": {"numberFormat": f}} if f else {}]} for f in prior]
+    return {"updateCells": {"range": rng, "rows": rows, "fields": fields}}

@@ -11,10 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from sheetfunnel.backends.base import EPOCH_1900, CellValue
+from sheetfunnel.backends.base import EPOCH_1900, MANAGED_FIELDS, CellValue
 
-#: Developer-metadata key marking a column sheetfunnel manages; the value is its header.
+#: Developer-metadata key marking a column sheetfunnel manages; the value is its field id.
 COLUMN_KEY = "sheetfunnel:column"
+#: Developer-metadata key on a whole sheet sheetfunnel owns; the value is its role.
+TAB_KEY = "sheetfunnel:tab"
 
 #: A cell as the API returns it with UNFORMATTED_VALUE (None for empty).
 Raw = str | int | float | bool | None
@@ -29,16 +31,41 @@ class SheetInfo:
     index: int
     rows: int
     columns: int
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
 class ColumnMark:
-    """Our developer metadata on one column."""
+    """Our developer metadata on one column: `value` is a field id (or, from the previous
+    version, a header text: a stale mark)."""
 
     metadata_id: int
     sheet_id: int
     column: int
-    header: str
+    value: str
+
+    @property
+    def field(self) -> str | None:
+        """The field this mark stands for. A mark of the previous version holds the default
+        header ("Stage since"): it is still ours (we wrote it), read as its field id."""
+        if self.value in MANAGED_FIELDS:
+            return self.value
+        legacy = self.value.strip().casefold().replace(" ", "_")
+        return legacy if legacy in MANAGED_FIELDS else None
+
+    @property
+    def stale(self) -> bool:
+        """Written by the previous version (a header as value): rewritten with the field id."""
+        return self.value not in MANAGED_FIELDS
+
+
+@dataclass(frozen=True)
+class TabMark:
+    """Our developer metadata on a whole sheet: `role` is one of TAB_ROLES."""
+
+    metadata_id: int
+    sheet_id: int
+    role: str
 
 
 @dataclass(frozen=True)
@@ -54,9 +81,23 @@ class ReadState:
     contacts_tab: str = ""
     header_row: int = 1
     account: str | None = None
+    tab_marks: tuple[TabMark, ...] = ()
 
     def sheet(self, title: str) -> SheetInfo | None:
         return self.sheets.get(title)
+
+    def by_id(self, sheet_id: int) -> SheetInfo | None:
+        return next((s for s in self.sheets.values() if s.sheet_id == sheet_id), None)
+
+    def tab_for(self, role: str) -> SheetInfo | None:
+        """The tab marked for `role` (the leftmost one if a copy carries the mark too)."""
+        found = [s for m in self.tab_marks if m.role == role and (s := self.by_id(m.sheet_id))]
+        return min(found, key=lambda s: s.index) if found else None
+
+    def column_for(self, sheet_id: int, field: str) -> int | None:
+        """The column marked for `field` on a sheet (the leftmost, should there be two)."""
+        cols = [m.column for m in self.marks if m.sheet_id == sheet_id and m.field == field]
+        return min(cols) if cols else None
 
 
 def col_letter(index: int) -> str:

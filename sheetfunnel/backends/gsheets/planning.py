@@ -12,7 +12,7 @@ from sheetfunnel.backends.base import WritePlan
 from sheetfunnel.errors import InputError
 
 from . import formats
-from .changes import Block, Changes, cell_at, date_format, grow
+from .changes import Block, Changes, FormatRead, cell_at, date_format, grow
 from .model import COLUMN_KEY, Raw, ReadState, SheetInfo, col_letter, same, to_json
 from .tabs import owned_tab
 
@@ -30,33 +30,42 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def _column_free(grid: tuple[tuple[Raw, ...], ...], c: int) -> bool:
+    return all(cell_at(grid, r, c) in (None, "") for r in range(len(grid)))
+
+
 def place_columns(plan: WritePlan, state: ReadState, info: SheetInfo) -> dict[str, int]:
-    """Column index of each managed header: our developer metadata wins, then the header text,
-    then the pinned letter, then the next free column."""
+    """Column of each managed field: the column marked for it wherever the user moved it;
+    else the pinned letter when that column is empty; else the next column after the used
+    width. A column that is not marked ours and has a header is never written."""
     grid = state.grids.get(plan.sheet, ())
-    header = grid[plan.header_row - 1] if len(grid) >= plan.header_row else ()
-    by_text: dict[str, int] = {}
-    for c, text in enumerate(header):
-        if isinstance(text, str) and text.strip() and text.strip() not in by_text:
-            by_text[text.strip()] = c
-    marks = {m.header: m.column for m in state.marks if m.sheet_id == info.sheet_id}
+    h = plan.header_row
+    marked = {m.column for m in state.marks if m.sheet_id == info.sheet_id and m.field}
+    taken = set(marked)
     width = max((len(r) for r in grid), default=0)
     placed: dict[str, int] = {}
     for col in plan.columns:
-        c = marks.get(col.header, by_text.get(col.header))
+        c = state.column_for(info.sheet_id, col.field)
         if c is None and col.letter:
-            c = _letter_index(col.letter)
-            current = cell_at(grid, plan.header_row - 1, c)
-            if current not in (None, "") and str(current).strip() != col.header:
-                raise InputError(
-                    f"Column {col.letter} is pinned to '{col.header}' but holds '{current}'. "
-                    f"Change the pinned letter in the config or move that column.",
-                    sheet=plan.sheet,
-                    column=col.header,
-                )
+            pinned = _letter_index(col.letter)
+            if pinned not in taken and _column_free(grid, pinned):
+                c = pinned
         if c is None:
-            c = max([width, *[p + 1 for p in placed.values()]])
-        placed[col.header] = c
+            c = width
+            while c in taken:
+                c += 1
+        if c not in marked:
+            current = cell_at(grid, h - 1, c)
+            if current not in (None, "") and str(current).strip():
+                raise InputError(
+                    f"Column {col_letter(c)} of tab '{plan.sheet}' ('{current}') is not "
+                    f"sheetfunnel's: it will not be overwritten. Choose another header or "
+                    f"letter in output.columns.{col.field}.",
+                    sheet=plan.sheet,
+                    column=str(current),
+                )
+        taken.add(c)
+        placed[col.field] = c
     return placed
 
 
@@ -71,7 +80,7 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
     grid = state.grids.get(plan.sheet, ())
     h = plan.header_row
     for col in plan.columns:
-        c = placed[col.header]
+        c = placed[col.field]
         changed: list[int] = []  # 0-based sheet rows
         header_now = cell_at(grid, h - 1, c)
         if not (isinstance(header_now, str) and header_now.strip() == col.header):
@@ -102,8 +111,28 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
         out.details.append(
             f"{plan.sheet}: {len(changed)} changed cells in '{col.header}' (column {col_letter(c)})"
         )
-        if col.kind == "date":
-            out.requests.append(date_format(state.sheets[plan.sheet].sheet_id, h, None, c))
+
+
+def date_formats(
+    plan: WritePlan, state: ReadState, info: SheetInfo, need_rows: int, out: Changes
+) -> None:
+    """The date format on our date columns: over the whole column below the header when the
+    column is new (its prior formats read first, for undo), else only on rows grown now (the
+    grid shrink undoes them)."""
+    h = plan.header_row
+    rows = max(info.rows, need_rows)
+    for col in plan.columns:
+        if col.kind != "date":
+            continue
+        c = out.placed[col.field]
+        if state.column_for(info.sheet_id, col.field) == c:
+            first = info.rows
+        else:
+            first = h
+            if c < info.columns and h < info.rows:
+                out.format_reads.append(FormatRead(info.sheet_id, info.title, h, info.rows, c))
+        if first < rows:
+            out.requests.append(date_format(info.sheet_id, first, rows, c))
 
 
 def stage_rules(
@@ -118,7 +147,8 @@ def stage_rules(
     ]
     wanted: list[tuple[formats.Signature, dict[str, Any]]] = []
     if plan.stage_colours:
-        c = placed.get(plan.stage_header)
+        field = next((m.field for m in plan.columns if m.header == plan.stage_header), None)
+        c = placed.get(field) if field else None
         if c is None:  # a column of the user's (e.g. a hand-kept stage), found by header
             grid = state.grids.get(plan.sheet, ())
             header = grid[plan.header_row - 1] if len(grid) >= plan.header_row else ()
@@ -162,46 +192,62 @@ def stage_rules(
     )
 
 
-def column_marks(
-    plan: WritePlan, state: ReadState, info: SheetInfo, placed: dict[str, int], out: Changes
-) -> None:
-    have = {(m.header, m.column) for m in state.marks if m.sheet_id == info.sheet_id}
+def _marker(key: str, value: str, location: dict[str, Any], mid: int) -> dict[str, Any]:
+    return {
+        "createDeveloperMetadata": {
+            "developerMetadata": {
+                "metadataId": mid,
+                "metadataKey": key,
+                "metadataValue": value,
+                "location": location,
+                "visibility": "DOCUMENT",
+            }
+        }
+    }
+
+
+def unmark(mid: int) -> dict[str, Any]:
+    return {
+        "deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataId": mid}}}
+    }
+
+
+def column_location(sheet_id: int, c: int) -> dict[str, Any]:
+    return {
+        "dimensionRange": {
+            "sheetId": sheet_id,
+            "dimension": "COLUMNS",
+            "startIndex": c,
+            "endIndex": c + 1,
+        }
+    }
+
+
+def column_marks(plan: WritePlan, state: ReadState, info: SheetInfo, out: Changes) -> None:
+    """Mark each placed column with its field id (the id fixed, so undo deletes exactly it);
+    marks of the previous version (a header as value) are replaced."""
+    for mark in state.marks:
+        if mark.stale:
+            out.requests.append(unmark(mark.metadata_id))
+            out.undo_requests.append(
+                _marker(
+                    COLUMN_KEY,
+                    mark.value,
+                    column_location(mark.sheet_id, mark.column),
+                    mark.metadata_id,
+                )
+            )
     added = []
     for col in plan.columns:
-        c = placed[col.header]
-        if (col.header, c) in have:
+        c = out.placed[col.field]
+        if any(
+            m.sheet_id == info.sheet_id and m.column == c and m.value == col.field
+            for m in state.marks
+        ):
             continue
-        out.requests.append(
-            {
-                "createDeveloperMetadata": {
-                    "developerMetadata": {
-                        "metadataKey": COLUMN_KEY,
-                        "metadataValue": col.header,
-                        "location": {
-                            "dimensionRange": {
-                                "sheetId": info.sheet_id,
-                                "dimension": "COLUMNS",
-                                "startIndex": c,
-                                "endIndex": c + 1,
-                            }
-                        },
-                        "visibility": "DOCUMENT",
-                    }
-                }
-            }
-        )
-        out.undo_requests.append(
-            {
-                "deleteDeveloperMetadata": {
-                    "dataFilter": {
-                        "developerMetadataLookup": {
-                            "metadataKey": COLUMN_KEY,
-                            "metadataValue": col.header,
-                        }
-                    }
-                }
-            }
-        )
+        mid = formats.stable_id("column", f"{info.sheet_id}:{col.field}:{c}")
+        out.requests.append(_marker(COLUMN_KEY, col.field, column_location(info.sheet_id, c), mid))
+        out.undo_requests.append(unmark(mid))
         added.append(col.header)
     if added:
         out.details.append(f"{info.title}: column markers added for {', '.join(added)}")
@@ -215,7 +261,7 @@ def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
             f"Tab '{plan.sheet}' not found in spreadsheet {state.key}.", sheet=plan.sheet
         )
     out = Changes()
-    placed = place_columns(plan, state, info)
+    placed = out.placed = place_columns(plan, state, info)
     managed_blocks(plan, state, placed, out)
     need_rows = max([plan.header_row + len(c.values) for c in plan.columns], default=0)
     need_cols = max([c + 1 for c in placed.values()], default=0)
@@ -224,8 +270,9 @@ def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
     out.requests[:0] = growth.requests  # growth first: every later request may need the room
     out.undo_requests += growth.undo_requests
     out.details[:0] = growth.details
+    date_formats(plan, state, info, need_rows, out)
     stage_rules(plan, state, info, placed, out)
-    column_marks(plan, state, info, placed, out)
+    column_marks(plan, state, info, out)
     for tab in plan.tabs:
         owned_tab(tab, state, out)
     return out

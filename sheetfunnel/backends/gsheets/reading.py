@@ -7,14 +7,18 @@ from typing import Any
 
 import pandas as pd
 
-from .model import COLUMN_KEY, ColumnMark, Raw, ReadState, SheetInfo
+from sheetfunnel.backends.base import TAB_ROLES, Ownership, unnamed_column
 
-#: One metadata read: ids, titles, grid sizes, rules, charts, our column markers.
+from .model import COLUMN_KEY, TAB_KEY, ColumnMark, Raw, ReadState, SheetInfo, TabMark, col_letter
+
+_META = "developerMetadata(metadataId,metadataKey,metadataValue,location)"
+#: One metadata read: ids, titles, grid sizes, hidden flags, rules, charts, and our markers on
+#: columns (sheets.data.columnMetadata) and on whole sheets (sheets.developerMetadata).
 METADATA_FIELDS = (
     "spreadsheetId,"
-    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
-    "conditionalFormats,charts(chartId,spec,position),"
-    "data(columnMetadata(developerMetadata(metadataId,metadataKey,metadataValue,location))))"
+    "sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
+    f"conditionalFormats,charts(chartId,spec,position),{_META},"
+    f"data(columnMetadata({_META})))"
 )
 VALUE_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
@@ -30,25 +34,31 @@ def parse_metadata(
     dict[int, tuple[dict[str, Any], ...]],
     dict[int, Any],
     tuple[ColumnMark, ...],
+    tuple[TabMark, ...],
 ]:
     sheets: dict[str, SheetInfo] = {}
     rules: dict[int, tuple[dict[str, Any], ...]] = {}
     charts: dict[int, tuple[int, dict[str, Any]]] = {}
     marks: list[ColumnMark] = []
+    tab_marks: list[TabMark] = []
     for sheet in meta.get("sheets", []):
         p = sheet.get("properties", {})
         grid = p.get("gridProperties", {})
-        sid = p.get("sheetId", 0)
+        sid = p.get("sheetId", 0)  # omitted when 0
         sheets[p.get("title", "")] = SheetInfo(
             sid,
             p.get("title", ""),
             p.get("index", 0),
             grid.get("rowCount", 0),
             grid.get("columnCount", 0),
+            bool(p.get("hidden", False)),  # omitted when false
         )
         rules[sid] = tuple(sheet.get("conditionalFormats", []))
         for chart in sheet.get("charts", []):
             charts[chart["chartId"]] = (sid, chart)
+        for m in sheet.get("developerMetadata", []):
+            if m.get("metadataKey") == TAB_KEY and m.get("metadataValue") in TAB_ROLES:
+                tab_marks.append(TabMark(m.get("metadataId", 0), sid, m["metadataValue"]))
         seen: set[int] = set()
         for data in sheet.get("data", []):
             for column in data.get("columnMetadata", []):
@@ -65,7 +75,7 @@ def parse_metadata(
                             m.get("metadataValue", ""),
                         )
                     )
-    return sheets, rules, charts, tuple(marks)
+    return sheets, rules, charts, tuple(marks), tuple(tab_marks)
 
 
 def grid_rows(value_range: Mapping[str, Any]) -> tuple[tuple[Raw, ...], ...]:
@@ -88,10 +98,24 @@ def header_names(cells: Sequence[Raw]) -> list[tuple[int, str]]:
     return out
 
 
-def frame(rows: tuple[tuple[Raw, ...], ...], header_row: int) -> pd.DataFrame:
-    """Object-dtype frame of the rows under `header_row`, indexed by 1-based sheet row."""
+def duplicates(rows: tuple[tuple[Raw, ...], ...], header_row: int) -> dict[str, tuple[str, ...]]:
+    """Header text -> column letters, for headers that appear more than once."""
     header = rows[header_row - 1] if len(rows) >= header_row else ()
-    names = header_names(header)
+    seen: dict[str, list[str]] = {}
+    for c, cell in enumerate(header):
+        text = "" if cell is None else str(cell).strip()
+        if text:
+            seen.setdefault(text, []).append(col_letter(c))
+    return {text: tuple(cols) for text, cols in seen.items() if len(cols) > 1}
+
+
+def frame(
+    rows: tuple[tuple[Raw, ...], ...], header_row: int, unnamed: Mapping[int, str] | None = None
+) -> pd.DataFrame:
+    """Object-dtype frame of the rows under `header_row`, indexed by 1-based sheet row.
+    `unnamed`: column -> name for blank-headed columns that belong in the frame anyway."""
+    header = rows[header_row - 1] if len(rows) >= header_row else ()
+    names = sorted([*header_names(header), *(unnamed or {}).items()])
     body = rows[header_row:]
     columns = {name: [row[c] if c < len(row) else None for row in body] for c, name in names}
     index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
@@ -109,5 +133,28 @@ def build_state(
     header_row: int,
     account: str | None,
 ) -> ReadState:
-    sheets, rules, charts, marks = parse_metadata(meta)
-    return ReadState(key, sheets, rules, charts, marks, grids, contacts_tab, header_row, account)
+    sheets, rules, charts, marks, tab_marks = parse_metadata(meta)
+    return ReadState(
+        key, sheets, rules, charts, marks, grids, contacts_tab, header_row, account, tab_marks
+    )
+
+
+def ownership(state: ReadState) -> tuple[Ownership, dict[int, str]]:
+    """What the markers say, and the blank-headed marked columns the contacts frame must name."""
+    info = state.sheet(state.contacts_tab)
+    columns: dict[str, str] = {}
+    unnamed: dict[int, str] = {}
+    if info is not None:
+        grid = state.grids.get(info.title, ())
+        h = state.header_row
+        names = dict(header_names(grid[h - 1] if len(grid) >= h else ()))
+        for mark in sorted(state.marks, key=lambda m: m.column):
+            field = mark.field
+            if mark.sheet_id != info.sheet_id or field is None or field in columns:
+                continue
+            if mark.column in names:
+                columns[field] = names[mark.column]
+            else:
+                columns[field] = unnamed[mark.column] = unnamed_column(field)
+    tabs = {role: s.title for role in TAB_ROLES if (s := state.tab_for(role)) is not None}
+    return Ownership(columns, tabs), unnamed

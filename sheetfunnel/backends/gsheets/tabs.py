@@ -8,8 +8,8 @@ from sheetfunnel.backends.base import OwnedTab
 from sheetfunnel.errors import InputError
 
 from . import formats
-from .changes import Block, Changes, cell_at, date_format, grow
-from .model import Raw, ReadState, same, to_json
+from .changes import Block, Changes, FormatRead, cell_at, date_format, grow
+from .model import TAB_KEY, Raw, ReadState, SheetInfo, same, to_json
 
 
 def _user_value(v: Raw) -> dict[str, Any]:
@@ -22,55 +22,42 @@ def _user_value(v: Raw) -> dict[str, Any]:
     return {"userEnteredValue": {"stringValue": str(v)}}
 
 
+CONFIG_KEYS = {
+    "summary": "output.summary_tab",
+    "history": "output.history_tab",
+    "state": "output.state_tab",
+}
+
+
+def _refuse(tab: OwnedTab) -> InputError:
+    key = CONFIG_KEYS.get(tab.role, "output")
+    return InputError(
+        f"Tab '{tab.name}' is not sheetfunnel's (it has no sheetfunnel marker): it will not be "
+        f"replaced. Rename that tab or choose another name in {key}.",
+        sheet=tab.name,
+    )
+
+
 def owned_tab(tab: OwnedTab, state: ReadState, out: Changes) -> None:
+    """The tab marked for `tab.role` rewritten (renamed, hidden as asked); without one, a new
+    tab created and marked in the same atomic request. A tab of the user's is never touched."""
     rows = [[to_json(v) for v in row] for row in tab.rows]
     height, width = len(rows), max((len(r) for r in rows), default=0)
-    info = state.sheets.get(tab.name)
+    info = state.tab_for(tab.role)
     if info is None:
-        taken = {s.sheet_id for s in state.sheets.values()}
-        sheet_id = formats.stable_id("tab", tab.name)
-        while sheet_id in taken:
-            sheet_id = (sheet_id + 1) & 0x7FFFFFFF or 1
-        out.requests.append(
-            {
-                "addSheet": {
-                    "properties": {
-                        "sheetId": sheet_id,
-                        "title": tab.name,
-                        "gridProperties": {
-                            "rowCount": max(height, 100),
-                            "columnCount": max(width, 26),
-                        },
-                    }
-                }
-            }
-        )
-        if rows:
-            # content goes in the same atomic batchUpdate: the tab appears whole or not at all
-            out.requests.append(
-                {
-                    "updateCells": {
-                        "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                        "rows": [{"values": [_user_value(v) for v in row]} for row in rows],
-                        "fields": "userEnteredValue",
-                    }
-                }
-            )
-        out.undo_requests.append({"deleteSheet": {"sheetId": sheet_id}})
-        for c in tab.date_columns:
-            out.requests.append(date_format(sheet_id, 0, max(height, 1), c))
-        out.cells += sum(len(r) for r in rows)
-        out.tabs.append(tab.name)
-        out.details.append(f"{tab.name}: tab created ({height} rows)")
-        _chart(tab, sheet_id, state, out, new_tab=True)
+        if tab.name in state.sheets:
+            raise _refuse(tab)
+        _create(tab, rows, state, out)
         return
-    if tab.name not in state.grids:
+    if info.title != tab.name and tab.name in state.sheets:
+        raise _refuse(tab)
+    if info.title not in state.grids:
         raise InputError(
-            f"Tab '{tab.name}' exists but was not read: pass it in read(owned_tabs=...) so the "
-            f"write can tell whether it changed.",
-            sheet=tab.name,
+            f"Tab '{info.title}' was not read: write() needs the SheetData read() returned.",
+            sheet=info.title,
         )
-    current = state.grids[tab.name]
+    _properties(tab, info, out)
+    current = state.grids[info.title]
     cur_h = len(current)
     cur_w = max((len(r) for r in current), default=0)
     box_h, box_w = max(height, cur_h), max(width, cur_w)
@@ -91,12 +78,84 @@ def owned_tab(tab: OwnedTab, state: ReadState, out: Changes) -> None:
         ]
         out.blocks.append(Block(tab.name, 1, 0, values))
         out.undo_blocks.append(Block(tab.name, 1, 0, old))
-        for c in tab.date_columns:
-            out.requests.append(date_format(info.sheet_id, 0, max(height, 1), c))
+        if height > cur_h:  # rows up to cur_h hold our dates already formatted
+            for c in tab.date_columns:
+                if cur_h < info.rows:
+                    out.format_reads.append(
+                        FormatRead(info.sheet_id, tab.name, cur_h, min(height, info.rows), c)
+                    )
+                out.requests.append(date_format(info.sheet_id, cur_h, height, c))
         out.cells += box_h * box_w
         out.tabs.append(tab.name)
         out.details.append(f"{tab.name}: rewritten ({height} rows)")
     _chart(tab, info.sheet_id, state, out, new_tab=False)
+
+
+def _properties(tab: OwnedTab, info: SheetInfo, out: Changes) -> None:
+    """Our tab renamed back to `tab.name` and hidden or shown as asked; undo restores both."""
+    fields = [
+        f
+        for f, differs in (("title", info.title != tab.name), ("hidden", info.hidden != tab.hidden))
+        if differs
+    ]
+    if not fields:
+        return
+    mask = ",".join(fields)
+    new = {"sheetId": info.sheet_id, "title": tab.name, "hidden": tab.hidden}
+    old = {"sheetId": info.sheet_id, "title": info.title, "hidden": info.hidden}
+    out.requests.append({"updateSheetProperties": {"properties": new, "fields": mask}})
+    out.undo_requests.append({"updateSheetProperties": {"properties": old, "fields": mask}})
+    if "title" in fields:
+        out.details.append(f"{info.title}: renamed back to '{tab.name}'")
+    if "hidden" in fields:
+        out.details.append(f"{tab.name}: {'hidden' if tab.hidden else 'shown'}")
+
+
+def _create(tab: OwnedTab, rows: list[list[Raw]], state: ReadState, out: Changes) -> None:
+    height, width = len(rows), max((len(r) for r in rows), default=0)
+    taken = {s.sheet_id for s in state.sheets.values()}
+    sheet_id = formats.stable_id("tab", tab.name)
+    while sheet_id in taken:
+        sheet_id = (sheet_id + 1) & 0x7FFFFFFF or 1
+    properties: dict[str, Any] = {
+        "sheetId": sheet_id,
+        "title": tab.name,
+        "gridProperties": {"rowCount": max(height, 100), "columnCount": max(width, 26)},
+    }
+    if tab.hidden:
+        properties["hidden"] = True
+    out.requests.append({"addSheet": {"properties": properties}})
+    # marker and content go in the same atomic batchUpdate: the tab appears whole or not at all
+    out.requests.append(
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataId": formats.stable_id("tab-mark", f"{sheet_id}:{tab.role}"),
+                    "metadataKey": TAB_KEY,
+                    "metadataValue": tab.role,
+                    "location": {"sheetId": sheet_id},
+                    "visibility": "DOCUMENT",
+                }
+            }
+        }
+    )
+    if rows:
+        out.requests.append(
+            {
+                "updateCells": {
+                    "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                    "rows": [{"values": [_user_value(v) for v in row]} for row in rows],
+                    "fields": "userEnteredValue",
+                }
+            }
+        )
+    out.undo_requests.append({"deleteSheet": {"sheetId": sheet_id}})  # its marker goes with it
+    for c in tab.date_columns:
+        out.requests.append(date_format(sheet_id, 0, max(height, 1), c))
+    out.cells += sum(len(r) for r in rows)
+    out.tabs.append(tab.name)
+    out.details.append(f"{tab.name}: tab created ({height} rows)")
+    _chart(tab, sheet_id, state, out, new_tab=True)
 
 
 def _chart(tab: OwnedTab, sheet_id: int, state: ReadState, out: Changes, *, new_tab: bool) -> None:
