@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +34,7 @@ class Logged:
     bytes_out: int
     status: int
     seconds: float
+    at: float = 0.0  # time.perf_counter() when the request arrived
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Fault:
     message: str | None = None
     after: int = 0  # let this many matching requests through first
     text: str | None = None  # a non-JSON body (an HTML error page from a proxy)
+    #: run before the request is served (another client's edit landing just before it)
+    action: Callable[[], None] | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -129,6 +133,18 @@ class Emulator:
     def hang_next(self, seconds: float, count: int = 1, **match: Any) -> None:
         with self.lock:
             self.faults.append(Fault(delay=seconds, count=count, **match))
+
+    def before_next(self, action: Callable[[], None], count: int = 1, **match: Any) -> None:
+        """Run `action` just before the next `count` matching requests are served."""
+        with self.lock:
+            self.faults.append(Fault(action=action, count=count, **match))
+
+    def apply(self, key: str, requests: list[dict[str, Any]]) -> None:
+        """Apply a batchUpdate body as another client would (not logged; atomic)."""
+        with self.lock:
+            twin = self.spreadsheets[key].clone()
+            Batch(twin, self.ids).run(requests)
+            self._commit(twin)
 
     def reset_log(self) -> None:
         with self.lock:
@@ -291,6 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
                     size_out,
                     status,
                     time.perf_counter() - started,
+                    started,
                 )
             )
 
@@ -325,6 +342,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with self.emu.lock:
             fault = self.emu._fault(self.command, url.path)
+        if fault and fault.action is not None:
+            fault.action()
+            fault = None
         if fault and fault.delay is not None:
             self.emu.stopping.wait(fault.delay)  # longer than the client's timeout: it gives up
             self.close_connection = True
@@ -338,6 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
                         0,
                         0,
                         time.perf_counter() - started,
+                        started,
                     )
                 )
             return

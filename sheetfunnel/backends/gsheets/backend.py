@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import gspread
@@ -18,7 +18,7 @@ from sheetfunnel.errors import BusyError, InputError, RemoteError
 from . import retry as retrying
 from . import window
 from .auth import account_email, spreadsheet_key
-from .changes import FormatRead, restore_formats
+from .changes import FormatRead, prior_formats
 from .errors import NOTHING, explain
 from .model import Raw, ReadState, col_letter, quote
 from .planning import Block, Changes, plan_changes
@@ -29,7 +29,6 @@ from .reading import (
     duplicates,
     frame,
     grid_rows,
-    header_names,
     ownership,
 )
 
@@ -179,7 +178,7 @@ class GoogleSheetsBackend:
                     *changes.details,
                 ),
             )
-        guard = self._guard(plan, state, changes) if plan.columns else None
+        guard = window.guard(plan, state, changes) if plan.columns else None
         if guard is not None:
             self._check_rows(guard)
         if changes.format_reads:
@@ -206,55 +205,19 @@ class GoogleSheetsBackend:
             details=tuple(details),
         )
 
-    def _guard(self, plan: WritePlan, state: ReadState, changes: Changes) -> Guard:
-        grid = state.grids.get(plan.sheet, ())
-        h = plan.header_row
-        header = grid[h - 1] if len(grid) >= h else ()
-        key_col = None
-        if plan.key_header:
-            key_col = next((c for c, n in header_names(header) if n == plan.key_header), None)
-            if key_col is None:
-                raise InputError(
-                    f"Key column '{plan.key_header}' not found in tab '{plan.sheet}'.",
-                    sheet=plan.sheet,
-                    column=plan.key_header,
-                )
-        lay = window.layout(plan, state, changes, key_col)
-        read_ids = window.read_identities(plan, state, lay)
-        return Guard(
-            plan,
-            state,
-            changes,
-            lay,
-            window.trim(header),
-            window.expected_header(plan, state, changes),
-            read_ids,
-            max(len(plan.keys), len(grid) - h, len(read_ids)),
-        )
-
-    def _snapshot(self, guard: Guard, during: str) -> tuple[list[Raw], list[window.Identity]]:
+    def _snapshot(
+        self, guard: window.Guard, during: str
+    ) -> tuple[list[Raw], list[window.Identity]]:
         """One read: the header row and each data row's identity, as the sheet is now."""
-        plan, lay, h = guard.plan, guard.layout, guard.plan.header_row
-        q = quote(plan.sheet)
-        if lay.key_column is None:
-            ranges = [q]
-        else:
-            letter = col_letter(lay.key_column)
-            ranges = [f"{q}!{h}:{h}", f"{q}!{letter}{h + 1}:{letter}"]
         res = self._call(
-            lambda: self._http.values_batch_get(self.key, ranges, params=dict(VALUE_PARAMS)),
+            lambda: self._http.values_batch_get(
+                self.key, window.snapshot_ranges(guard), params=dict(VALUE_PARAMS)
+            ),
             during,
         )
-        got = [grid_rows(vr) for vr in res.get("valueRanges", [])]
-        if lay.key_column is None:
-            grid = got[0] if got else ()
-            header = grid[h - 1] if len(grid) >= h else ()
-            return window.trim(header), lay.identities(grid)
-        head, keys = [*got, (), ()][:2]
-        column = tuple((None,) * lay.key_column + (r[0] if r else None,) for r in keys)
-        return window.trim(head[0] if head else ()), lay.identities(((),) * h + column)
+        return window.parse_snapshot(guard, [grid_rows(vr) for vr in res.get("valueRanges", [])])
 
-    def _check_rows(self, guard: Guard) -> None:
+    def _check_rows(self, guard: window.Guard) -> None:
         """Before writing: rows sorted or inserted since the read would put scores on the
         wrong contacts, so nothing is written."""
         header, ids = self._snapshot(guard, "checking that rows did not move")
@@ -265,7 +228,7 @@ class GoogleSheetsBackend:
                 file=self.key,
             )
 
-    def _verify(self, guard: Guard) -> int:
+    def _verify(self, guard: window.Guard) -> int:
         """After writing: the row order read again; rows that moved while we wrote get their
         own values back (each managed column rewritten whole), until a read finds them in
         place. Returns how many repair writes that took; rolls back if it cannot."""
@@ -312,22 +275,7 @@ class GoogleSheetsBackend:
             ),
             "reading number formats",
         )
-        by_sheet: dict[int, list[dict[str, Any]]] = {}
-        for sheet in res.get("sheets", []):
-            sid = sheet.get("properties", {}).get("sheetId", 0)
-            by_sheet.setdefault(sid, []).extend(sheet.get("data", []))
-        undo = []
-        for r in reads:
-            data = by_sheet.get(r.sheet_id, [])
-            grid = data.pop(0) if data else {}
-            rows = grid.get("rowData", [])
-            prior = []
-            for i in range(r.last_row - r.first_row):
-                cells = rows[i].get("values", []) if i < len(rows) else []
-                fmt = cells[0].get("userEnteredFormat", {}) if cells else {}
-                prior.append(fmt.get("numberFormat"))
-            undo.append(restore_formats(r, prior))
-        return undo
+        return prior_formats(reads, res)
 
     def _chunks(self, blocks: list[Block]) -> list[list[int]]:
         """Indexes of `blocks` per values:batchUpdate, each under `max_payload` bytes."""
@@ -351,7 +299,7 @@ class GoogleSheetsBackend:
         }
         self._call(lambda: self._http.values_batch_update(self.key, body), during)
 
-    def _write_values(self, changes: Changes, guard: Guard | None) -> None:
+    def _write_values(self, changes: Changes, guard: window.Guard | None) -> None:
         blocks, undo = _split(changes.blocks, changes.undo_blocks, self.max_payload)
         done: list[Block] = []
         for chunk in self._chunks(blocks):
@@ -362,7 +310,7 @@ class GoogleSheetsBackend:
             done += [undo[i] for i in chunk]
 
     def _undo(
-        self, changes: Changes, guard: Guard | None, sent: list[Block] | None = None
+        self, changes: Changes, guard: window.Guard | None, sent: list[Block] | None = None
     ) -> list[str]:
         """Put back every value and every structure change this write made (formats, rules,
         markers, tabs, grid size). Contacts' managed cells go back to their own rows even if
@@ -386,7 +334,7 @@ class GoogleSheetsBackend:
             problems.append(str(again))
         return problems
 
-    def _undo_contacts(self, guard: Guard, positional: list[Block]) -> list[Block]:
+    def _undo_contacts(self, guard: window.Guard, positional: list[Block]) -> list[Block]:
         """The contacts' managed cells as read: positional when rows stayed, else each row's
         old values onto wherever that row is now."""
         changes = guard.changes
@@ -404,7 +352,7 @@ class GoogleSheetsBackend:
         self,
         err: RemoteError,
         changes: Changes,
-        guard: Guard | None,
+        guard: window.Guard | None,
         sent: list[Block] | None = None,
     ) -> RemoteError:
         """Put back what this write already changed; say whether that worked."""
@@ -422,20 +370,6 @@ class GoogleSheetsBackend:
             status=err.status,
             key=self.key,
         )
-
-
-@dataclass(frozen=True)
-class Guard:
-    """What the row-order checks compare against, fixed before the first write."""
-
-    plan: WritePlan
-    state: ReadState
-    changes: Changes
-    layout: window.Layout
-    read_header: list[Raw]
-    expected_header: list[Raw]
-    read_ids: list[window.Identity]
-    extent: int  # data rows whose managed cells a realignment rewrites
 
 
 def _split(blocks: list[Block], undo: list[Block], limit: int) -> tuple[list[Block], list[Block]]:

@@ -131,3 +131,24 @@ def restore_formats(read: FormatRead, prior: list[dict[str, Any] | None]) -> dic
         return {"repeatCell": {"range": rng, "cell": {}, "fields": fields}}
     rows = [{"values": [{"userEnteredFormat": {"numberFormat": f}} if f else {}]} for f in prior]
     return {"updateCells": {"range": rng, "rows": rows, "fields": fields}}
+
+
+def prior_formats(reads: list[FormatRead], response: dict[str, Any]) -> list[dict[str, Any]]:
+    """From a spreadsheets.get of the `reads` ranges (grid data per sheet, in request order):
+    the undo requests that put their number formats back."""
+    by_sheet: dict[int, list[dict[str, Any]]] = {}
+    for sheet in response.get("sheets", []):
+        sid = sheet.get("properties", {}).get("sheetId", 0)
+        by_sheet.setdefault(sid, []).extend(sheet.get("data", []))
+    undo = []
+    for r in reads:
+        data = by_sheet.get(r.sheet_id, [])
+        grid = data.pop(0) if data else {}
+        rows = grid.get("rowData", [])
+        prior = []
+        for i in range(r.last_row - r.first_row):
+            cells = rows[i].get("values", []) if i < len(rows) else []
+            fmt = cells[0].get("userEnteredFormat", {}) if cells else {}
+            prior.append(fmt.get("numberFormat"))
+        undo.append(restore_formats(r, prior))
+    return undo

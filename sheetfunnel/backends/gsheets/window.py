@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sheetfunnel.backends.base import WritePlan
+from sheetfunnel.errors import InputError
 
 from .changes import Block, Changes, cell_at
-from .model import Raw, ReadState, same, to_json
+from .model import Raw, ReadState, col_letter, quote, same, to_json
+from .reading import header_names
 
 Identity = tuple[Raw, ...]
 Grid = tuple[tuple[Raw, ...], ...]
@@ -153,3 +155,66 @@ def as_read(
         ]
         for col in plan.columns
     }
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What the row-order checks compare against, fixed before the first write."""
+
+    plan: WritePlan
+    state: ReadState
+    changes: Changes
+    layout: Layout
+    read_header: list[Raw]
+    expected_header: list[Raw]
+    read_ids: list[Identity]
+    extent: int  # data rows whose managed cells a realignment rewrites
+
+
+def guard(plan: WritePlan, state: ReadState, changes: Changes) -> Guard:
+    """What to check before and after writing `plan`: the key column (when its keys tell
+    rows apart), the header row as read and as it will be, each row's identity."""
+    grid = state.grids.get(plan.sheet, ())
+    h = plan.header_row
+    header = grid[h - 1] if len(grid) >= h else ()
+    key_col = None
+    if plan.key_header:
+        key_col = next((c for c, n in header_names(header) if n == plan.key_header), None)
+        if key_col is None:
+            raise InputError(
+                f"Key column '{plan.key_header}' not found in tab '{plan.sheet}'.",
+                sheet=plan.sheet,
+                column=plan.key_header,
+            )
+    lay = layout(plan, state, changes, key_col)
+    read_ids = read_identities(plan, state, lay)
+    return Guard(
+        plan,
+        state,
+        changes,
+        lay,
+        trim(header),
+        expected_header(plan, state, changes),
+        read_ids,
+        max(len(plan.keys), len(grid) - h, len(read_ids)),
+    )
+
+
+def snapshot_ranges(g: Guard) -> list[str]:
+    """What one row-order check reads: header row and key column, or the whole tab."""
+    q, h, lay = quote(g.plan.sheet), g.plan.header_row, g.layout
+    if lay.key_column is None:
+        return [q]
+    letter = col_letter(lay.key_column)
+    return [f"{q}!{h}:{h}", f"{q}!{letter}{h + 1}:{letter}"]
+
+
+def parse_snapshot(g: Guard, got: list[Grid]) -> tuple[list[Raw], list[Identity]]:
+    """(header row, identities of the data rows) from what `snapshot_ranges` read."""
+    h, lay = g.plan.header_row, g.layout
+    if lay.key_column is None:
+        grid = got[0] if got else ()
+        return trim(grid[h - 1] if len(grid) >= h else ()), lay.identities(grid)
+    head, keys = [*got, (), ()][:2]
+    column = tuple((None,) * lay.key_column + (r[0] if r else None,) for r in keys)
+    return trim(head[0] if head else ()), lay.identities(((),) * h + column)
