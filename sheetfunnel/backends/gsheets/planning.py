@@ -226,17 +226,17 @@ def column_location(sheet_id: int, c: int) -> dict[str, Any]:
 def column_marks(plan: WritePlan, state: ReadState, info: SheetInfo, out: Changes) -> None:
     """Mark each placed column with its field id (the id fixed, so undo deletes exactly it);
     marks of the previous version (a header as value) are replaced."""
+    planned = {(info.sheet_id, c) for c in out.placed.values()}
     for mark in state.marks:
-        if mark.stale:
-            out.requests.append(unmark(mark.metadata_id))
-            out.undo_requests.append(
-                _marker(
-                    COLUMN_KEY,
-                    mark.value,
-                    column_location(mark.sheet_id, mark.column),
-                    mark.metadata_id,
-                )
-            )
+        if not mark.stale:
+            continue
+        where = column_location(mark.sheet_id, mark.column)
+        out.requests.append(unmark(mark.metadata_id))
+        out.undo_requests.append(_marker(COLUMN_KEY, mark.value, where, mark.metadata_id))
+        if mark.field and (mark.sheet_id, mark.column) not in planned:
+            mid = formats.stable_id("column", f"{mark.sheet_id}:{mark.field}:{mark.column}")
+            out.requests.append(_marker(COLUMN_KEY, mark.field, where, mid))
+            out.undo_requests.append(unmark(mid))
     added = []
     for col in plan.columns:
         c = out.placed[col.field]
