@@ -1,0 +1,343 @@
+"""The oracle of the scenario suite: after a sync, is every contact row exactly what the engine
+computes for that contact, does History hold exactly the real stage changes, and did no cell
+the user owns change?
+
+It reads the spreadsheet back independently (`Editor.grid`: python-calamine on the saved
+workbook, values.get on the Sheets emulator), asks the backend only which columns and tabs
+its markers say are ours (`read(...).ownership`), feeds the user's columns and the activity
+log to `sheetfunnel.engine.score`, and compares cell by cell. `Memory` carries, per contact,
+the stage and Stage since of the previous sync, kept by the test itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sheetfunnel.backends.base import MANAGED_FIELDS, Backend, CellValue, Ownership, unnamed_column
+from sheetfunnel.config import Config
+from sheetfunnel.engine import Results, score
+from sheetfunnel.sync import SyncReport
+
+from .editor import Editor, Grid, as_date
+
+NUMBER_FIELDS = ("score", "fit", "engagement")
+TEXT_FIELDS = ("stage", "next_action", "why")
+#: How many mismatches an assertion message lists.
+SHOWN = 12
+
+
+def fold(key: object) -> str:
+    """A contact key as the engine matches it: trimmed, any case."""
+    return str(key).strip().casefold()
+
+
+@dataclass
+class Memory:
+    """What the test knows of the previous sync: per folded contact key, its stage and Stage
+    since date. `synced` is False before the first sync."""
+
+    synced: bool = False
+    stages: dict[str, str] = field(default_factory=dict)
+    since: dict[str, dt.date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A tab's header row and data rows as the contract names them: header text stripped,
+    blank headers dropped, a repeated header gets " (2)", " (3)"; rows by 1-based sheet row."""
+
+    columns: dict[str, int]  # name -> 0-based column position
+    rows: dict[int, list[CellValue]]  # sheet row -> cells
+
+    def frame(self, drop: set[str] = frozenset()) -> pd.DataFrame:
+        names = [n for n in self.columns if n not in drop]
+        data = [[r[self.columns[n]] for n in names] for r in self.rows.values()]
+        frame = pd.DataFrame(data, columns=names, index=list(self.rows), dtype=object)
+        return frame.astype(object).where(frame.notna(), None)
+
+
+def table(grid: Grid, header_row: int = 1) -> Table:
+    """The block under `header_row`: every row down to the last one holding a value."""
+    header = grid[header_row - 1] if len(grid) >= header_row else []
+    columns: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        text = "" if cell is None else str(cell).strip()
+        if not text:
+            continue
+        name, n = text, 1
+        while name in columns:
+            n += 1
+            name = f"{text} ({n})"
+        columns[name] = i
+    body = grid[header_row:]
+    last = max((i for i, r in enumerate(body) if any(v is not None for v in r)), default=-1)
+    width = len(header)
+    rows = {
+        header_row + 1 + i: list(r) + [None] * (width - len(r))
+        for i, r in enumerate(body[: last + 1])
+    }
+    return Table(columns, rows)
+
+
+def ours_in(contacts: Table, grid: Grid, ownership: Ownership) -> dict[str, int]:
+    """Managed field -> column position, for the columns the markers say are ours."""
+    found: dict[str, int] = {}
+    for managed, name in ownership.columns.items():
+        if name in contacts.columns:
+            found[managed] = contacts.columns[name]
+        elif name == unnamed_column(managed):  # our header cell emptied: a blank header
+            blanks = [i for i, v in enumerate(grid[0]) if v is None or not str(v).strip()]
+            assert len(blanks) == 1, f"cannot tell which blank-header column is {name!r}"
+            found[managed] = blanks[0]
+        else:
+            raise AssertionError(
+                f"the markers name column {name!r} for {managed!r}, which the header row "
+                f"{list(contacts.columns)} does not hold"
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the user owns, taken after an edit and before the sync; and the History rows."""
+
+    cells: dict[tuple[int, str], CellValue]  # (sheet row, header) -> value, user columns only
+    keys: dict[int, CellValue]  # sheet row -> key cell, for messages
+    tabs: dict[str, Grid]  # every tab of the user's other than the contacts tab
+    history: Grid  # the marked History tab's rows ([] when there is none)
+
+
+def ownership(backend: Backend, config: Config) -> Ownership:
+    src = config.source
+    data = backend.read(
+        src.contacts_tab,
+        src.header_row,
+        src.activities_tab,
+        src.activities_header_row,
+        key_header=config.columns.key,
+    )
+    return data.ownership
+
+
+def snapshot(editor: Editor, backend: Backend, config: Config) -> Snapshot:
+    marks = ownership(backend, config)
+    grid = editor.grid(config.source.contacts_tab)
+    contacts = table(grid, config.source.header_row)
+    ours = set(ours_in(contacts, grid, marks).values())
+    user = {n: i for n, i in contacts.columns.items() if i not in ours}
+    key_at = contacts.columns.get(config.columns.key)
+    cells = {(r, n): row[i] for r, row in contacts.rows.items() for n, i in user.items()}
+    keys = {r: row[key_at] if key_at is not None else None for r, row in contacts.rows.items()}
+    owned_titles = set(marks.tabs.values())
+    tabs = {
+        t: editor.grid(t)
+        for t in editor.tab_titles()
+        if t not in owned_titles and t != config.source.contacts_tab
+    }
+    history = editor.grid(marks.tabs["history"]) if "history" in marks.tabs else []
+    return Snapshot(cells, keys, tabs, history)
+
+
+def expected_why(config: Config, person: pd.Series) -> str:
+    """The Why text the sheet must show: the engine's reasons; a stage set by hand says so
+    and names the computed stage; an override that names no stage says it was ignored."""
+    why = str(person["why"])
+    tail = f"; {why}" if why else ""
+    if bool(person["overridden"]):
+        return f"Stage set by hand (computed: {person['computed_stage']}){tail}"
+    typed = person.get("stage_override")
+    if typed is not None and not pd.isna(typed) and str(typed).strip():
+        stages = ", ".join(s.name for s in config.all_stages())
+        return f"Override {str(typed).strip()!r} is not a stage (ignored; stages: {stages}){tail}"
+    return why
+
+
+def _number_matches(actual: CellValue, expected: object) -> bool:
+    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+        return actual is None
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
+        return False
+    return math.isclose(float(actual), float(expected), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _plain(value: object) -> object:
+    """numpy scalars as plain Python values, for readable messages."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def _listed(problems: list[str]) -> str:
+    more = f"\n  ... and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+    return "\n  " + "\n  ".join(problems[:SHOWN]) + more
+
+
+@dataclass(frozen=True)
+class Check:
+    """The result of one sync's check: the engine's results and the next `Memory`."""
+
+    results: Results
+    memory: Memory
+
+
+def check_sync(
+    *,
+    step: str,
+    editor: Editor,
+    backend: Backend,
+    config: Config,
+    day: dt.date,
+    memory: Memory,
+    before: Snapshot,
+    report: SyncReport | None = None,
+    typed: Mapping[str, str] = {},
+    remember: Callable[[Memory], None] = lambda memory: None,
+) -> Check:
+    """Every invariant of one sync; raises AssertionError naming row, key and column.
+
+    `remember` receives the next `Memory` (the engine's stages and the Stage since dates they
+    should carry) before any assertion, so a scenario that goes on after a failed check
+    compares the next sync with what this one should have written.
+    """
+    src = config.source
+    marks = ownership(backend, config)
+    missing = [f for f in MANAGED_FIELDS if f not in marks.columns]
+    assert not missing, f"{step}: after the sync no column is marked ours for {missing}"
+    for role in ("summary", "history", "state"):
+        assert role in marks.tabs, f"{step}: after the sync no tab is marked ours for {role!r}"
+    grid = editor.grid(src.contacts_tab)
+    contacts = table(grid, src.header_row)
+    ours = ours_in(contacts, grid, marks)
+    ours_names = {n for n, i in contacts.columns.items() if i in ours.values()}
+    log = table(editor.grid(src.activities_tab), src.activities_header_row)
+    results = score(config, contacts.frame(drop=ours_names), log.frame(), as_of=day)
+    people = results.contacts
+    where = f"{editor.kind}, {step}, as of {day}"
+
+    # 1. Every row carries exactly the engine's values for its contact.
+    key_at = contacts.columns.get(config.columns.key)
+    problems: list[str] = []
+    stage_of: dict[str, str] = {}
+    since_of: dict[str, dt.date] = {}
+    for row, cells in contacts.rows.items():
+        key = cells[key_at] if key_at is not None else None
+        pos = results.row_contact.get(row)
+        if pos is None:
+            for managed, col in ours.items():
+                if cells[col] is not None:
+                    problems.append(
+                        f"row {row} (key {key!r}) is no contact, yet {managed} holds {cells[col]!r}"
+                    )
+            continue
+        person = people.iloc[int(pos)]
+        who = fold(person["key"])
+        expected: dict[str, object] = {
+            "score": _plain(person["score"]),
+            "fit": _plain(person["fit"]),
+            "engagement": _plain(person["engagement"]),
+            "stage": person["stage"],
+            "next_action": person["next_action"],
+            "why": expected_why(config, person),
+        }
+        for managed in NUMBER_FIELDS:
+            actual = cells[ours[managed]]
+            if not _number_matches(actual, expected[managed]):
+                problems.append(
+                    f"row {row}, key {key!r}, column {managed}: sheet has {actual!r}, "
+                    f"the engine computes {expected[managed]!r}"
+                )
+        for managed in TEXT_FIELDS:
+            actual = cells[ours[managed]]
+            if (actual or "") != (expected[managed] or ""):
+                problems.append(
+                    f"row {row}, key {key!r}, column {managed}: sheet has {actual!r}, "
+                    f"the engine computes {expected[managed]!r}"
+                )
+        since = as_date(cells[ours["stage_since"]])
+        held = memory.synced and memory.stages.get(who) == person["stage"]
+        want = memory.since[who] if held else day
+        if since != want:
+            why = (
+                f"the stage {person['stage']!r} held since the previous sync"
+                if held
+                else "the stage is new or changed"
+            )
+            problems.append(
+                f"row {row}, key {key!r}, column stage_since: sheet has "
+                f"{cells[ours['stage_since']]!r}, expected {want} ({why})"
+            )
+        stage_of[who] = str(person["stage"])
+        since_of[who] = want
+    remember(Memory(True, stage_of, since_of))
+    assert not problems, f"{where}: managed cells differ from the engine:{_listed(problems)}"
+
+    # 2. History: exactly the contacts the engine moved since the previous sync.
+    history = editor.grid(marks.tabs["history"])
+    header = [str(v) if v is not None else "" for v in history[0]] if history else []
+    body = [r for r in history[1:] if any(v is not None for v in r)]
+    kept = [r for r in before.history[1:] if any(v is not None for v in r)]
+    assert body[: len(kept)] == kept, (
+        f"{where}: History lost or changed rows it held before the sync:"
+        f"{_listed([f'{a!r} became {b!r}' for a, b in zip(kept, body, strict=False) if a != b])}"
+    )
+    added = body[len(kept) :]
+    at = {name: header.index(name) for name in ("Date", "Contact", "From", "To", "Score")}
+    got = sorted(
+        (fold(r[at["Contact"]]), r[at["From"]] or "", r[at["To"]] or "", as_date(r[at["Date"]]))
+        for r in added
+    )
+    moved = (
+        sorted(
+            (who, memory.stages.get(who, ""), stage, day)
+            for who, stage in stage_of.items()
+            if memory.stages.get(who) != stage
+        )
+        if memory.synced
+        else []
+    )
+    assert got == moved, (
+        f"{where}: History rows appended by this sync (contact, from, to, date) differ from "
+        f"the stage changes the engine made since the previous sync:\n"
+        f"  appended:  {got}\n  expected: {moved}\n"
+        f"  extra:   {sorted(set(got) - set(moved))}\n  missing: {sorted(set(moved) - set(got))}"
+    )
+    scores = {fold(k): s for k, s in zip(people["key"], people["score"], strict=True)}
+    for r in added:
+        who = fold(r[at["Contact"]])
+        assert _number_matches(r[at["Score"]], scores.get(who)), (
+            f"{where}: History row for {who!r} has score {r[at['Score']]!r}, "
+            f"the engine computes {scores.get(who)!r}"
+        )
+
+    # 3. No cell the user owns changed.
+    changed = []
+    for (row, name), value in before.cells.items():
+        if name not in contacts.columns:
+            changed.append(f"column {name!r} is gone (row {row}, key {before.keys.get(row)!r})")
+            continue
+        now = contacts.rows.get(row, [None] * len(grid[0]))[contacts.columns[name]]
+        if now != value:
+            changed.append(
+                f"row {row}, key {before.keys.get(row)!r}, column {name!r}: "
+                f"{value!r} became {now!r}"
+            )
+    assert not changed, f"{where}: the sync changed cells the user owns:{_listed(changed)}"
+    titles = editor.tab_titles()
+    for title, cells in before.tabs.items():
+        assert title in titles, f"{where}: the sync deleted the user's tab {title!r}"
+        assert editor.grid(title) == cells, f"{where}: the sync changed the user's tab {title!r}"
+
+    # 4. A value typed into our Stage column is reported, naming the contact.
+    if report is not None:
+        said = " ".join(str(n) for n in report.notices).casefold()
+        for key, value in typed.items():
+            assert fold(key) in said, (
+                f"{where}: {value!r} typed into the Stage cell of {key!r} was replaced without "
+                f"a warning naming the contact; notices: {[str(n) for n in report.notices]}"
+            )
+
+    return Check(results, Memory(True, stage_of, since_of))
