@@ -107,17 +107,24 @@ def build_plan(data, sheet: str = "Contacts", header_row: int = 1, key: str = "e
     n = len(data.contacts)
     stages = ["Lead", "MQL", "SQL", "Prospect", "Customer"]
     columns = kw.get("columns") or (
-        ManagedColumn("Score", "number", tuple(float(i * 10) for i in range(n))),
-        ManagedColumn("Stage", "text", tuple(stages[i % 5] for i in range(n))),
-        ManagedColumn("Why", "text", tuple(f"because {i}" for i in range(n))),
-        ManagedColumn("Stage since", "date", tuple(dt.date(2024, 5, 1 + i % 28) for i in range(n))),
+        ManagedColumn("score", "Score", "number", tuple(float(i * 10) for i in range(n))),
+        ManagedColumn("stage", "Stage", "text", tuple(stages[i % 5] for i in range(n))),
+        ManagedColumn("why", "Why", "text", tuple(f"because {i}" for i in range(n))),
+        ManagedColumn(
+            "stage_since",
+            "Stage since",
+            "date",
+            tuple(dt.date(2024, 5, 1 + i % 28) for i in range(n)),
+        ),
     )
     summary = OwnedTab(
+        "summary",
         "Summary",
         (("Stage", "Contacts"), *((s, float(i + 1)) for i, s in enumerate(stages))),
         chart=FunnelChart("Funnel", 0, 1, 1, 5),
     )
     history = OwnedTab(
+        "history",
         "History",
         (("key", "from", "to", "when"), ("a", "Lead", "MQL", dt.date(2024, 5, 2))),
         date_columns=(3,),
@@ -180,7 +187,10 @@ def add_contacts_tab(path: Path, name: str = "SF Contacts", rows: int = 6) -> No
         edit = PackageEdit(pkg, wb_part)
         part = edit.free_name(posixpath.join(posixpath.dirname(wb_part), "worksheets/sheet%d.xml"))
         xml = owned_sheet_xml(
-            OwnedTab(name, table), epoch=EPOCH_1900, date_xf=lambda k: 0, drawing_rid=None
+            OwnedTab("summary", name, table),
+            epoch=EPOCH_1900,
+            date_xf=lambda k: 0,
+            drawing_rid=None,
         )
         edit.put(part, xml, CT_WORKSHEET)
         edit.add_sheet(name, part, REL_WORKSHEET)
@@ -259,3 +269,44 @@ def inventory(parts: dict[str, bytes], skip: set[str] = frozenset()) -> dict[str
             for feature, pattern in _FEATURE_TEXT.items():
                 counts[feature] += len(re.findall(pattern, data))
     return counts
+
+
+def define_names(path: Path, names: dict[str, str], *, hidden: bool = True) -> None:
+    """Add workbook-level defined names to xl/workbook.xml (markers as a sync would leave)."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    flag = ' hidden="1"' if hidden else ""
+    xml = "".join(
+        f'<definedName name="{n}"{flag}>{escape(ref)}</definedName>' for n, ref in names.items()
+    ).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as zi, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zi.infolist():
+            data = zi.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                if b"<definedNames>" in data:
+                    data = data.replace(b"<definedNames>", b"<definedNames>" + xml, 1)
+                else:
+                    data = data.replace(
+                        b"</sheets>", b"</sheets><definedNames>" + xml + b"</definedNames>", 1
+                    )
+            zo.writestr(info, data)
+    path.write_bytes(buf.getvalue())
+
+
+def workbook_names(path: Path) -> dict[str, tuple[str, str | None]]:
+    """Defined names of a workbook: name -> (formula text, hidden attribute)."""
+    import re
+    import zipfile
+    from html import unescape
+
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("xl/workbook.xml").decode()
+    out = {}
+    for attrs, text in re.findall(r"<definedName\b([^>]*)>([^<]*)</definedName>", xml):
+        name = re.search(r'\bname="([^"]+)"', attrs).group(1)
+        hidden = re.search(r'\bhidden="([^"]+)"', attrs)
+        out[name] = (unescape(text), hidden.group(1) if hidden else None)
+    return out

@@ -68,8 +68,9 @@ def check_sync(path: Path, sheet: str) -> dict[str, int]:
     before, raw_before = members(path), raw_members(path)
     inv_before = inventory(before)
     backend = ExcelBackend(path, backup=False)
-    data = backend.read(sheet, 1, None, 1, ("Summary", "History"))
-    plan = build_plan(data, sheet=sheet, key=str(data.contacts.columns[0]))
+    key = str(backend.read(sheet, 1, None, 1).contacts.columns[0])
+    data = backend.read(sheet, 1, None, 1, key_header=key)
+    plan = build_plan(data, sheet=sheet, key=key)
     result = backend.write(plan, data)
     assert result.changed and set(result.tabs_written) == {"Summary", "History"}
     after, raw_after = members(path), raw_members(path)
@@ -85,16 +86,25 @@ def check_sync(path: Path, sheet: str) -> dict[str, int]:
     inv_after = inventory(after, skip=new_owned - set(before))
     expected = dict(inv_before)
     expected["conditional format rules"] += len(plan.stage_colours)
+    expected["defined names"] += len(plan.columns) + len(plan.tabs)  # the ownership markers
     assert inv_after == expected
     for name, xml in after.items():
         if name.startswith("xl/worksheets/sheet") and after[name] != before.get(name):
             assert schema_order_problems(xml) == [], name
     # the second sync finds everything in place and touches nothing
-    data2 = backend.read(sheet, 1, None, 1, ("Summary", "History"))
+    data2 = backend.read(sheet, 1, None, 1, key_header=key)
     snapshot = path.read_bytes()
     assert backend.write(plan, data2).changed is False
     assert path.read_bytes() == snapshot
     return inv_after
+
+
+def _kept(el: etree._Element) -> bool:
+    """An element of workbook.xml that a sync must leave as it was (not our markers)."""
+    local = etree.QName(el).localname
+    if local in ("sheets", "definedNames"):
+        return False
+    return not (local == "definedName" and el.get("name", "").startswith("_sheetfunnel_"))
 
 
 def _only_additions(before: dict[str, bytes], after: dict[str, bytes]) -> None:
@@ -109,10 +119,8 @@ def _only_additions(before: dict[str, bytes], after: dict[str, bytes]) -> None:
                 e.get("name") for e in old.iter() if etree.QName(e).localname == "sheet"
             }
             assert added <= {"Summary", "History"}
-            assert [e.attrib for e in old.iter() if etree.QName(e).localname != "sheets"] == [
-                e.attrib
-                for e in new.iter()
-                if etree.QName(e).localname != "sheets" and e.get("name") not in added
+            assert [(e.attrib, e.text) for e in old.iter() if _kept(e)] == [
+                (e.attrib, e.text) for e in new.iter() if _kept(e) and e.get("name") not in added
             ]
         else:
             missing = [e for e in flat_old if e not in flat_new]
@@ -136,7 +144,7 @@ def test_corpus_sync_into_its_own_first_sheet(name: str, tmp_path: Path) -> None
     path.chmod(0o644)
     first = CalamineWorkbook.from_path(str(path)).sheet_names[0]
     try:
-        ExcelBackend(path).read(first, 1, None, 1, ())
+        ExcelBackend(path).read(first, 1, None, 1)
     except InputError:
         assert name in ("58325_db.xlsx", "WithTextBox.xlsx")  # no header row to write into
         return

@@ -21,11 +21,11 @@ from sheetfunnel.errors import InputError, SpreadsheetError
 
 
 def read(path: Path, tab: str = "Contacts", header_row: int = 1, **kw):
-    return ExcelBackend(path).read(tab, header_row, kw.get("act"), 1, kw.get("owned", ()))
+    return ExcelBackend(path).read(tab, header_row, kw.get("act"), 1, key_header=kw.get("key", ""))
 
 
 def test_reads_contacts_and_activities(contacts_xlsx: Path) -> None:
-    data = ExcelBackend(contacts_xlsx).read("Contacts", 1, "Activities", 1, ("Activities", "Nope"))
+    data = ExcelBackend(contacts_xlsx).read("Contacts", 1, "Activities", 1)
     c = data.contacts
     assert list(c.columns) == ["email", "name", "company", "created", "budget"]
     assert list(c.index) == [2, 3, 4, 5, 6]
@@ -34,8 +34,8 @@ def test_reads_contacts_and_activities(contacts_xlsx: Path) -> None:
     assert c.loc[3, "created"] == dt.date(2024, 1, 2)
     assert c.loc[3, "budget"] == 1000.0
     assert data.activities is not None and len(data.activities) == 10
-    assert set(data.owned) == {"Activities"}
-    assert data.owned["Activities"][0] == ("email", "type", "date")
+    assert data.owned == {} and data.ownership.columns == {} and data.ownership.tabs == {}
+    assert data.tabs == ("Contacts", "Activities") and data.duplicates == {}
     assert data.serial_epoch == EPOCH_1900
     assert data.token == fingerprint(contacts_xlsx)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import xlsxwriter
-from excel_helpers import build_plan, members, schema_order_problems
+from excel_helpers import build_plan, define_names, members, schema_order_problems
 from python_calamine import CalamineWorkbook
 
 from sheetfunnel.backends.base import ManagedColumn
@@ -68,12 +68,13 @@ def test_prefixed_namespace_and_cells_without_references(tmp_path: Path) -> None
         f"<x:sheetData>{''.join(rows)}</x:sheetData></x:worksheet>"
     )
     path = raw_xlsx(tmp_path / "raw.xlsx", xml)
+    define_names(path, {"_sheetfunnel_col_stage": "'Contacts'!$B:$B"})
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     assert list(data.contacts["Stage"]) == [None, "old"]
     cols = (
-        ManagedColumn("Stage", "text", ("Lead", "MQL")),
-        ManagedColumn("Since", "date", (dt.date(2024, 1, 2), None)),
+        ManagedColumn("stage", "Stage", "text", ("Lead", "MQL")),
+        ManagedColumn("stage_since", "Since", "date", (dt.date(2024, 1, 2), None)),
     )
     result = backend.write(build_plan(data, columns=cols, tabs=()), data)
     assert result.changed and "styles" in " ".join(result.details)
@@ -89,7 +90,7 @@ def test_prefixed_namespace_and_cells_without_references(tmp_path: Path) -> None
     assert "xl/styles.xml" in members(path)
     rows_back = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Contacts").to_python()
     assert rows_back[1][3] == dt.date(2024, 1, 2)
-    data2 = backend.read("Contacts", 1, None, 1, ())
+    data2 = backend.read("Contacts", 1, None, 1)
     assert backend.write(build_plan(data2, columns=cols, tabs=()), data2).changed is False
 
 
@@ -101,13 +102,14 @@ def test_managed_cell_reinserted_in_the_middle_of_a_row(tmp_path: Path) -> None:
     for i in range(3):
         ws.write_row(i + 1, 0, [f"u{i}@x", "Lead", f"n{i}"])
     wb.close()
+    define_names(path, {"_sheetfunnel_col_stage": "'Contacts'!$B:$B"})
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
-    blank = (ManagedColumn("Stage", "text", ("Lead", None, "Lead")),)
+    data = backend.read("Contacts", 1, None, 1)
+    blank = (ManagedColumn("stage", "Stage", "text", ("Lead", None, "Lead")),)
     assert backend.write(build_plan(data, columns=blank, tabs=()), data).cells_written == 1
     assert b'r="B3"' not in members(path)["xl/worksheets/sheet1.xml"]
-    data = backend.read("Contacts", 1, None, 1, ())
-    again = (ManagedColumn("Stage", "text", ("Lead", "SQL", "Lead")),)
+    data = backend.read("Contacts", 1, None, 1)
+    again = (ManagedColumn("stage", "Stage", "text", ("Lead", "SQL", "Lead")),)
     assert backend.write(build_plan(data, columns=again, tabs=()), data).cells_written == 1
     xml = members(path)["xl/worksheets/sheet1.xml"].decode()
     assert xml.index('r="A3"') < xml.index('r="B3"') < xml.index('r="C3"')
@@ -123,12 +125,16 @@ def test_shared_string_values_equal_to_the_plan_are_left_alone(tmp_path: Path) -
     ws.write_row(1, 0, ["a@x", "Lead", 3])
     ws.write_row(2, 0, ["b@x", "MQL", 4.5])
     wb.close()
+    define_names(
+        path,
+        {"_sheetfunnel_col_stage": "'Contacts'!$B:$B", "_sheetfunnel_col_score": "Contacts!$C:$C"},
+    )
     sheet_before = members(path)["xl/worksheets/sheet1.xml"]
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     cols = (
-        ManagedColumn("Stage", "text", ("Lead", "MQL")),
-        ManagedColumn("Score", "number", (3, 4.5)),
+        ManagedColumn("stage", "Stage", "text", ("Lead", "MQL")),
+        ManagedColumn("score", "Score", "number", (3, 4.5)),
     )
     result = backend.write(build_plan(data, columns=cols, tabs=(), colours=()), data)
     assert result.changed is False
@@ -151,8 +157,8 @@ def test_sheet_part_resolved_case_insensitively(tmp_path: Path) -> None:
         for name, body in data.items():
             zf.writestr(name, body)
     backend = ExcelBackend(path)
-    read = backend.read("Contacts", 1, None, 1, ())
-    cols = (ManagedColumn("Stage", "text", ("Lead",)),)
+    read = backend.read("Contacts", 1, None, 1)
+    cols = (ManagedColumn("stage", "Stage", "text", ("Lead",)),)
     assert backend.write(build_plan(read, columns=cols, tabs=()), read).cells_written == 2
     after = members(path)
     assert sorted(after) == sorted([*data, "xl/styles.xml"])  # no second sheet part appeared
@@ -174,8 +180,8 @@ def test_new_columns_go_after_everything_the_sheet_uses(tmp_path: Path) -> None:
     last_anchor = max(int(c) for c in re.findall(r"<xdr:col>(\d+)</xdr:col>", drawing)) + 1
     assert last_anchor > 12  # the text box reaches past the CF (J), merge (H) and DV (E)
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
-    cols = (ManagedColumn("Stage", "text", ("Lead",)),)
+    data = backend.read("Contacts", 1, None, 1)
+    cols = (ManagedColumn("stage", "Stage", "text", ("Lead",)),)
     backend.write(build_plan(data, columns=cols, tabs=()), data)
     ws2 = openpyxl.load_workbook(path)["Contacts"]
     header = {c.value: c.column for c in ws2[1] if c.value}
@@ -191,6 +197,8 @@ def test_permission_bits_are_kept(tmp_path: Path) -> None:
     wb.close()
     path.chmod(0o640)
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
-    backend.write(build_plan(data, columns=(ManagedColumn("Stage", "text", ("x",)),)), data)
+    data = backend.read("Contacts", 1, None, 1)
+    backend.write(
+        build_plan(data, columns=(ManagedColumn("stage", "Stage", "text", ("x",)),)), data
+    )
     assert path.stat().st_mode & 0o777 == 0o640

@@ -24,7 +24,7 @@ from sheetfunnel.errors import BusyError, SpreadsheetError
 
 def prepared(path: Path):
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     return backend, build_plan(data), data
 
 
@@ -153,9 +153,9 @@ def test_backups_kept_and_pruned(contacts_xlsx: Path) -> None:
     versions = []
     for round_ in range(7):
         backend = ExcelBackend(contacts_xlsx)
-        data = backend.read("Contacts", 1, None, 1, ())
+        data = backend.read("Contacts", 1, None, 1)
         plan = build_plan(data)
-        cols = (plan.columns[0].__class__("Score", "number", (float(round_),) * 5),)
+        cols = (plan.columns[0].__class__("score", "Score", "number", (float(round_),) * 5),)
         versions.append(contacts_xlsx.read_bytes())
         result = backend.write(build_plan(data, columns=cols), data)
         assert result.backup is not None
@@ -166,8 +166,8 @@ def test_backups_kept_and_pruned(contacts_xlsx: Path) -> None:
     assert (
         ExcelBackend(contacts_xlsx, backup=False)
         .write(
-            build_plan(data, columns=(cols[0].__class__("Why", "text", ("x",) * 5),)),
-            ExcelBackend(contacts_xlsx).read("Contacts", 1, None, 1, ()),
+            build_plan(data, columns=(cols[0].__class__("why", "Why", "text", ("x",) * 5),)),
+            ExcelBackend(contacts_xlsx).read("Contacts", 1, None, 1),
         )
         .backup
         is None
@@ -181,7 +181,7 @@ sys.path[:0] = [{root!r}, {helpers!r}]
 from excel_helpers import build_plan
 from sheetfunnel.backends.excel import ExcelBackend
 backend = ExcelBackend(Path({path!r}))
-data = backend.read("Contacts", 1, None, 1, ())
+data = backend.read("Contacts", 1, None, 1)
 print("READ", flush=True)
 backend.write(build_plan(data), data)
 print("DONE", flush=True)
@@ -222,7 +222,7 @@ def test_sigkill_at_random_moments_never_damages(tmp_path: Path) -> None:
             outcomes["finished"] += 1
         # the next sync removes a temp file the killed one left, and completes
         backend = ExcelBackend(path)
-        data = backend.read("Contacts", 1, None, 1, ())
+        data = backend.read("Contacts", 1, None, 1)
         backend.write(build_plan(data), data)
         assert leftovers(folder) == []
         assert hashlib.sha256(path.read_bytes()).hexdigest() == finished
@@ -274,4 +274,4 @@ def test_symlinked_workbook_keeps_its_link_and_owner(tmp_path: Path) -> None:
     assert result.changed and link.is_symlink() and link.resolve() == real
     assert (real.stat().st_uid, real.stat().st_gid) == owner
     assert leftovers(tmp_path / "real") == [] and leftovers(tmp_path) == []
-    assert ExcelBackend(link).read("Contacts", 1, None, 1, ()).contacts.columns[-1] == "Stage since"
+    assert ExcelBackend(link).read("Contacts", 1, None, 1).contacts.columns[-1] == "Stage since"

@@ -14,6 +14,7 @@ import pytest
 import xlsxwriter
 from excel_helpers import (
     build_plan,
+    define_names,
     make_contacts_xlsx,
     members,
     raw_members,
@@ -27,7 +28,7 @@ from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 def sync(path: Path, header_row: int = 1, sheet: str = "Contacts", **kw):
     backend = ExcelBackend(path)
-    data = backend.read(sheet, header_row, None, 1, ("Summary", "History"))
+    data = backend.read(sheet, header_row, None, 1)
     plan = build_plan(data, sheet=sheet, header_row=header_row, **kw)
     return backend.write(plan, data), plan, data
 
@@ -77,7 +78,7 @@ def test_second_sync_touches_nothing(contacts_xlsx: Path) -> None:
 def test_changed_values_rewrite_only_changed_cells_and_reuse_columns(contacts_xlsx: Path) -> None:
     sync(contacts_xlsx)
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     plan = build_plan(data)
     score = plan.columns[0]
     values = list(score.values)
@@ -98,7 +99,7 @@ def test_changed_values_rewrite_only_changed_cells_and_reuse_columns(contacts_xl
 def test_dry_run_writes_nothing(contacts_xlsx: Path) -> None:
     before = contacts_xlsx.read_bytes()
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     result = backend.write(build_plan(data), data, dry_run=True)
     assert result.changed and "contacts sheet: 24 cells" in result.details
     assert "Summary tab added" in result.details and result.backup is None
@@ -122,9 +123,11 @@ def test_untouched_members_are_copied_raw(contacts_xlsx: Path) -> None:
 
 def test_equals_sign_text_stays_text(contacts_xlsx: Path) -> None:
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     cols = (
-        ManagedColumn("Stage", "text", ("=1+1", '=HYPERLINK("x")', " pad ", "a<b&c", "_x0041_")),
+        ManagedColumn(
+            "stage", "Stage", "text", ("=1+1", '=HYPERLINK("x")', " pad ", "a<b&c", "_x0041_")
+        ),
     )
     backend.write(build_plan(data, columns=cols, tabs=()), data)
     xml = sheet_xml(contacts_xlsx)
@@ -133,7 +136,7 @@ def test_equals_sign_text_stays_text(contacts_xlsx: Path) -> None:
     assert ws["F2"].value == "=1+1" and ws["F2"].data_type == "s"
     assert ws["F3"].value == '=HYPERLINK("x")' and ws["F3"].data_type == "s"
     assert ws["F4"].value == " pad " and ws["F5"].value == "a<b&c"
-    data2 = backend.read("Contacts", 1, None, 1, ())
+    data2 = backend.read("Contacts", 1, None, 1)
     assert list(data2.contacts["Stage"]) == ["=1+1", '=HYPERLINK("x")', " pad ", "a<b&c", "_x0041_"]
 
 
@@ -143,7 +146,7 @@ def test_dates_in_1904_workbook(tmp_path: Path) -> None:
     xml = sheet_xml(path).decode()
     serial = (dt.date(2024, 5, 1) - dt.date(1904, 1, 1)).days
     assert f'<c r="I2" s="1"><v>{serial}</v></c>' in xml
-    data = ExcelBackend(path).read("Contacts", 1, None, 1, ())
+    data = ExcelBackend(path).read("Contacts", 1, None, 1)
     assert data.contacts.loc[2, "Stage since"] == dt.date(2024, 5, 1)
     assert data.contacts.loc[2, "created"] == dt.date(2024, 1, 1)
 
@@ -205,8 +208,8 @@ def test_user_rules_kept_ours_replaced_priorities_unique(contacts_xlsx: Path) ->
 def test_pinned_column_over_user_data_is_refused(contacts_xlsx: Path) -> None:
     before = contacts_xlsx.read_bytes()
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
-    pinned = (ManagedColumn("Score", "number", (1, 2, 3, 4, 5), letter="C"),)
+    data = backend.read("Contacts", 1, None, 1)
+    pinned = (ManagedColumn("score", "Score", "number", (1, 2, 3, 4, 5), letter="C"),)
     with pytest.raises(SpreadsheetError, match="pinned for 'Score' but its header is 'company'"):
         backend.write(build_plan(data, columns=pinned, tabs=()), data)
     assert contacts_xlsx.read_bytes() == before
@@ -214,8 +217,8 @@ def test_pinned_column_over_user_data_is_refused(contacts_xlsx: Path) -> None:
 
 def test_pinned_free_column_is_used(contacts_xlsx: Path) -> None:
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
-    pinned = (ManagedColumn("Score", "number", (1, 2, 3, 4, 5), letter="K"),)
+    data = backend.read("Contacts", 1, None, 1)
+    pinned = (ManagedColumn("score", "Score", "number", (1, 2, 3, 4, 5), letter="K"),)
     backend.write(build_plan(data, columns=pinned, tabs=()), data)
     ws = openpyxl.load_workbook(contacts_xlsx)["Contacts"]
     assert ws["K1"].value == "Score" and ws["K6"].value == 5 and ws["F1"].value is None
@@ -230,10 +233,11 @@ def test_formula_in_managed_column_is_never_overwritten(tmp_path: Path) -> None:
     ws.write_formula(2, 1, "=B2*2", None, 2)
     ws.write_row(2, 0, ["b@x"])
     x.close()
+    define_names(path, {"_sheetfunnel_col_score": "'Contacts'!$B:$B"})  # a column of ours
     before = path.read_bytes()
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
-    cols = (ManagedColumn("Score", "number", (5, 6)),)
+    data = backend.read("Contacts", 1, None, 1)
+    cols = (ManagedColumn("score", "Score", "number", (5, 6)),)
     with pytest.raises(SpreadsheetError, match=r"B3 .* holds a formula"):
         backend.write(build_plan(data, columns=cols, tabs=()), data)
     assert path.read_bytes() == before
@@ -241,13 +245,13 @@ def test_formula_in_managed_column_is_never_overwritten(tmp_path: Path) -> None:
 
 def test_key_mismatch_and_file_changed_are_refused(contacts_xlsx: Path) -> None:
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     plan = build_plan(data, tabs=())
     shifted = replace(plan, keys=(*plan.keys[1:], plan.keys[0]))
     with pytest.raises(BusyError, match="changed during the sync"):
         backend.write(shifted, data)
     other = ExcelBackend(contacts_xlsx)
-    other.write(build_plan(other.read("Contacts", 1, None, 1, ()), tabs=()), data)
+    other.write(build_plan(other.read("Contacts", 1, None, 1), tabs=()), data)
     after_other = contacts_xlsx.read_bytes()
     with pytest.raises(BusyError, match="the workbook changed during the sync; nothing was"):
         backend.write(plan, data)
@@ -260,7 +264,7 @@ def test_owned_tab_replaced_old_chart_parts_removed(contacts_xlsx: Path) -> None
     sync(contacts_xlsx)
     first = members(contacts_xlsx)
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ("Summary",))
+    data = backend.read("Contacts", 1, None, 1)
     plan = build_plan(data)
     summary = plan.tabs[0]
     rows = (summary.rows[0], ("Lead", 7.0), ("MQL", 3.0))
@@ -277,7 +281,7 @@ def test_owned_tab_replaced_old_chart_parts_removed(contacts_xlsx: Path) -> None
     assert sorted(after) == sorted(first)
     # dropping the chart removes its drawing and chart parts and their content types
     no_chart = replace(new_summary, chart=None)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     backend.write(replace(plan, tabs=(no_chart, plan.tabs[1])), data)
     final = members(contacts_xlsx)
     assert not [n for n in final if n.startswith(("xl/charts/", "xl/drawings/"))]
@@ -299,7 +303,7 @@ def test_schema_order_of_written_sheets(corpus: Path, tmp_path: Path) -> None:
 def test_blank_managed_values_clear_cells_and_rows_past_end(contacts_xlsx: Path) -> None:
     sync(contacts_xlsx, tabs=())
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     plan = build_plan(data, tabs=())
     short = tuple(replace(c, values=c.values[:3]) for c in plan.columns)
     short = (replace(short[0], values=(None, 10.0, 20.0)), *short[1:])
@@ -316,8 +320,8 @@ def test_xlsm_keeps_macros(corpus: Path, tmp_path: Path) -> None:
     path.chmod(0o644)
     x = members(path)
     backend = ExcelBackend(path)
-    data = backend.read("Sheet1", 1, None, 1, ())
-    cols = (ManagedColumn("Stage", "text", ()),)
+    data = backend.read("Sheet1", 1, None, 1)
+    cols = (ManagedColumn("stage", "Stage", "text", ()),)
     plan = build_plan(data, sheet="Sheet1", key="This is a macro workbook", columns=cols)
     assert backend.write(plan, data).changed
     y = members(path)
@@ -339,11 +343,14 @@ def test_replacing_a_tab_with_formulas_drops_the_stale_calc_chain(
     shutil.copy(corpus / "NewStyleConditionalFormattings.xlsx", path)
     path.chmod(0o644)
     add_contacts_tab(path)
+    define_names(path, {"_sheetfunnel_tab_summary": "'CF'!$A$1"})  # as if we had created it
     before = members(path)
     assert "xl/calcChain.xml" in before
     backend = ExcelBackend(path)
-    data = backend.read("SF Contacts", 1, None, 1, ("CF",))
-    plan = build_plan(data, sheet="SF Contacts", tabs=(OwnedTab("CF", (("a", "b"), (1, 2))),))
+    data = backend.read("SF Contacts", 1, None, 1)
+    plan = build_plan(
+        data, sheet="SF Contacts", tabs=(OwnedTab("summary", "CF", (("a", "b"), (1, 2))),)
+    )
     result = backend.write(plan, data)
     assert result.tabs_written == ("CF",)
     after = members(path)
@@ -359,11 +366,12 @@ def test_numpy_and_pandas_values_are_written_as_numbers_and_dates(contacts_xlsx:
     import pandas as pd
 
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     cols = (
-        ManagedColumn("Score", "number", tuple(np.arange(5, dtype=np.int64) * 2)),
-        ManagedColumn("Fit", "number", (np.float64(1.5), np.nan, None, pd.NA, 2.0)),
+        ManagedColumn("score", "Score", "number", tuple(np.arange(5, dtype=np.int64) * 2)),
+        ManagedColumn("fit", "Fit", "number", (np.float64(1.5), np.nan, None, pd.NA, 2.0)),
         ManagedColumn(
+            "stage_since",
             "Since",
             "date",
             (pd.Timestamp("2024-05-01"), pd.NaT, np.datetime64("2024-05-03"), None, None),
@@ -375,7 +383,7 @@ def test_numpy_and_pandas_values_are_written_as_numbers_and_dates(contacts_xlsx:
     assert [ws.cell(r, 7).value for r in range(2, 7)] == [1.5, None, None, None, 2]
     assert ws["H2"].value == dt.datetime(2024, 5, 1) and ws["H2"].number_format == "yyyy-mm-dd"
     assert ws["H3"].value is None and ws["H4"].value == dt.datetime(2024, 5, 3)
-    data2 = backend.read("Contacts", 1, None, 1, ())
+    data2 = backend.read("Contacts", 1, None, 1)
     assert backend.write(build_plan(data2, columns=cols, tabs=()), data2).changed is False
 
 
@@ -383,13 +391,13 @@ def test_impossible_plans_are_refused(contacts_xlsx: Path) -> None:
     from sheetfunnel.backends.base import OwnedTab
 
     backend = ExcelBackend(contacts_xlsx)
-    data = backend.read("Contacts", 1, None, 1, ())
-    twice = (ManagedColumn("Stage", "text", ()), ManagedColumn("Stage", "text", ()))
+    data = backend.read("Contacts", 1, None, 1)
+    twice = (ManagedColumn("stage", "Stage", "text", ()), ManagedColumn("why", "Stage", "text", ()))
     with pytest.raises(InputError, match="repeat the header"):
         backend.write(build_plan(data, columns=twice, tabs=()), data)
     for name in ("Summary/2024", "x" * 32, "", "'quoted"):
         with pytest.raises(InputError, match="cannot be an Excel tab name"):
-            backend.write(build_plan(data, tabs=(OwnedTab(name, (("a",),)),)), data)
+            backend.write(build_plan(data, tabs=(OwnedTab("summary", name, (("a",),)),)), data)
 
 
 def test_pinned_column_with_data_under_an_empty_header_is_refused(tmp_path: Path) -> None:
@@ -402,8 +410,8 @@ def test_pinned_column_with_data_under_an_empty_header_is_refused(tmp_path: Path
     x.close()
     before = path.read_bytes()
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
-    pinned = (ManagedColumn("Score", "number", (1, 2), letter="C"),)
+    data = backend.read("Contacts", 1, None, 1)
+    pinned = (ManagedColumn("score", "Score", "number", (1, 2), letter="C"),)
     with pytest.raises(SpreadsheetError, match=r"cell C2 .* holds the value 'my note'"):
         backend.write(build_plan(data, columns=pinned, tabs=()), data)
     assert path.read_bytes() == before

@@ -36,14 +36,21 @@ class ExcelBackend:
     def read(
         self,
         contacts_tab: str,
-        header_row: int,
-        activities_tab: str | None,
-        activities_header_row: int,
-        owned_tabs: tuple[str, ...],
+        header_row: int = 1,
+        activities_tab: str | None = None,
+        activities_header_row: int = 1,
+        *,
+        key_header: str = "",
     ) -> SheetData:
-        """Raw cells of the contacts and activities tabs and the owned tabs that exist."""
+        """The contacts block (bounded by the table holding `key_header`, if any), the
+        activities tab, and the columns and tabs the workbook's markers say are ours."""
         return read_workbook(
-            self.path, contacts_tab, header_row, activities_tab, activities_header_row, owned_tabs
+            self.path,
+            contacts_tab,
+            header_row,
+            activities_tab,
+            activities_header_row,
+            key_header=key_header,
         )
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
@@ -74,7 +81,7 @@ class ExcelBackend:
         )
         if dry_run:
             return result
-        reader = ReadBack(self.path, outcome, plan, len(data.contacts))
+        reader = ReadBack(self.path, outcome, plan, _rows_with_cells(data.contacts, plan))
         sheet_changed = outcome.contacts_part in outcome.parts
         if sheet_changed:
             reader.start()  # reads the new sheet while the file is being assembled
@@ -111,6 +118,8 @@ class ExcelBackend:
         )
 
     def _check_keys(self, plan: WritePlan, data: SheetData) -> None:
+        if not plan.key_header:
+            return  # every row is a contact: the fingerprint check proves no row moved
         if plan.key_header not in data.contacts.columns:
             raise InputError(
                 f"key column {plan.key_header!r} is not in tab {plan.sheet!r}",
@@ -151,3 +160,11 @@ class ExcelBackend:
         with zipfile.ZipFile(self.path) as zf:
             names = {i.filename for i in zf.infolist()}
         return (names - outcome.removed) | set(outcome.parts)
+
+
+def _rows_with_cells(contacts: pd.DataFrame, plan: WritePlan) -> int:
+    """Rows from the header down to the last one holding a cell (a table's empty rows are
+    part of the block but not of the used range calamine reads back)."""
+    filled = contacts.notna().any(axis=1)
+    last = filled[filled].index.max() if filled.any() else plan.header_row
+    return int(last) - plan.header_row

@@ -48,6 +48,7 @@ class PackageEdit:
         self._wbrels_original = pkg.read(rels_path(workbook_part)) or b""
         self.wbrels = parse_xml(self._wbrels_original)
         self._touched_wb = False
+        self._touched_rels = False
 
     def exists(self, part: str) -> bool:
         """Whether `part` will exist after the edits."""
@@ -107,7 +108,7 @@ class PackageEdit:
             Type=rel_type,
             Target=relative_target(self.workbook_part, part),
         )
-        self._touched_wb = True
+        self._touched_rels = True
         return f"rId{n}"
 
     def add_sheet(self, name: str, part: str, rel_type: str) -> None:
@@ -122,6 +123,38 @@ class PackageEdit:
             f"{{{NS_MAIN}}}sheet",
             {"name": name, "sheetId": str(next_id), f"{{{NS_REL}}}id": rid},
         )
+        self._touched_wb = True
+
+    def _sheet(self, name: str) -> etree._Element:
+        for el in self.wb.iter(f"{{{NS_MAIN}}}sheet"):
+            if el.get("name") == name:
+                return el
+        raise KeyError(name)
+
+    def rename_sheet(self, old: str, new: str) -> None:
+        """Give the tab `old` the title `new` (only sheetfunnel's own tabs are renamed)."""
+        if old != new:
+            self._sheet(old).set("name", new)
+            self._touched_wb = True
+
+    def hide_sheet(self, name: str) -> None:
+        """Hide a tab; the workbook's active and first shown tab move off it if needed."""
+        el = self._sheet(name)
+        if el.get("state") in ("hidden", "veryHidden"):
+            return
+        el.set("state", "hidden")
+        self._touched_wb = True
+        sheets = list(self.wb.iter(f"{{{NS_MAIN}}}sheet"))
+        shown = [i for i, s in enumerate(sheets) if s.get("state") not in ("hidden", "veryHidden")]
+        for view in self.wb.iter(f"{{{NS_MAIN}}}workbookView"):
+            for attr in ("activeTab", "firstSheet"):
+                at = int(view.get(attr, "0") or 0)
+                if shown and (at >= len(sheets) or at not in shown):
+                    view.set(attr, str(next((i for i in shown if i >= at), shown[0])))
+
+    def touch_workbook(self) -> None:
+        """workbook.xml's tree was edited elsewhere (defined names): write it out."""
+        self._touched_wb = True
 
     def drop_workbook_part(self, rel_type: str) -> None:
         """Remove the workbook's part of `rel_type` (e.g. the calc chain) and its relationship."""
@@ -130,7 +163,7 @@ class PackageEdit:
                 target = resolve_target(self.workbook_part, el.get("Target", ""))
                 self.remove(target)
                 self.wbrels.remove(el)
-                self._touched_wb = True
+                self._touched_rels = True
 
     def reachable(self, part: str) -> set[str]:
         """Parts reachable from `part` through relationships (not `part` itself)."""
@@ -165,6 +198,7 @@ class PackageEdit:
             self.new[self.pkg.find(self.workbook_part) or self.workbook_part] = _serialize(
                 self.wb, self._wb_original
             )
+        if self._touched_rels:
             wbrels = rels_path(self.workbook_part)
             self.new[self.pkg.find(wbrels) or wbrels] = _serialize(
                 self.wbrels, self._wbrels_original

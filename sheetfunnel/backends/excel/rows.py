@@ -61,6 +61,7 @@ class RowWriter:
         date_styles: set[int],
         strings: Callable[[], list[str]],
         sheet: str,
+        last_row: int | None = None,
     ):
         self.split, self.body = split, split.body
         self.scanner = RowScanner(split.prefix)
@@ -76,13 +77,16 @@ class RowWriter:
         # a date column repeats a few days over 100k rows: encode each day once
         self._date_tails: dict[dt.date, bytes] = {}
         self.strings, self.sheet = strings, sheet
+        self.last_row = last_row  # end of the contacts block (a table's last data row)
         self.changed = 0
         self.last_value_row = 0
 
     def wanted(self, num: int) -> dict[int, CellValue]:
         """Managed values of sheet row `num` (header texts of new columns on the header row)."""
         if num == self.header_row:
-            return {t.col: t.header for t in self.by_col.values() if not t.found}
+            return {t.col: t.header for t in self.by_col.values() if t.write_header}
+        if self.last_row is not None and num > self.last_row:
+            return {}  # a totals row or rows under the key's table: never contacts
         i = num - self.header_row - 1
         return {c: (v[i] if i < len(v) else None) for c, v in self.values_by_col}
 
@@ -255,7 +259,7 @@ class RowWriter:
                 self.last_value_row = max(self.last_value_row, num)
                 continue
             existing = None if has_formula else self.scanner.parse(raw, attrs, self.strings)
-            if has_formula or (not target.found and num > self.header_row and existing is not None):
+            if has_formula or (not target.ours and num > self.header_row and existing is not None):
                 what = "a formula" if has_formula else f"the value {existing!r}"
                 ref = f"{col_letter(col)}{num}"
                 raise SpreadsheetError(
@@ -325,9 +329,11 @@ def rewrite_rows(
     header_row = writer.header_row
     present = {row[0] for row in rows}
     needed = set()
-    if any(not t.found for t in writer.by_col.values()):
+    if any(t.write_header for t in writer.by_col.values()):
         needed.add(header_row)
     longest = max((len(t.values) for t in writer.by_col.values()), default=0)
+    if writer.last_row is not None:
+        longest = min(longest, writer.last_row - header_row)
     for i in range(longest):
         if header_row + 1 + i in present:
             continue
@@ -344,6 +350,8 @@ def rewrite_rows(
             out.append(writer.new_row(missing[mi]))
             mi += 1
         if num < header_row or (dirty is not None and num != header_row and num not in dirty):
+            continue
+        if writer.last_row is not None and num > writer.last_row:
             continue
         at = writer.edit_row(start, end, num, last_col, out, at)
     out.append(body[at:])
@@ -371,14 +379,14 @@ def dirty_rows(frame, targets: list[Target], header_row: int) -> set[int] | None
     The read is still valid at write time (the fingerprint is checked), so rows whose read
     values already equal the plan are copied as bytes without being looked at.
     """
-    if any(not t.found or t.header not in frame.columns for t in targets):
+    if any(t.frame_name is None or t.frame_name not in frame.columns for t in targets):
         return None
     if len(frame) and frame.index[0] != header_row + 1:
         return None
     dirty: set[int] = set()
     first = header_row + 1
     for t in targets:
-        have = frame[t.header].tolist()
+        have = frame[t.frame_name].tolist()
         values = t.values
         for i, h in enumerate(have):
             w = values[i] if i < len(values) else None

@@ -36,7 +36,10 @@ class Target:
     col: int
     kind: str
     values: tuple[CellValue, ...]
-    found: bool  # the header was already in the header row
+    ours: bool  # marked as sheetfunnel's before this write (else a new, empty column)
+    write_header: bool  # the header cell does not hold `header` yet
+    frame_name: str | None = None  # its name in the contacts frame as read, when ours
+    field: str = ""
 
 
 @dataclass

@@ -6,44 +6,35 @@ safely is `safesave`'s job. Every part is only listed when its bytes really diff
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from lxml import etree
 
-from sheetfunnel.backends.base import OwnedTab, SheetData, WritePlan
-from sheetfunnel.errors import InputError, SpreadsheetError
+from sheetfunnel.backends.base import MANAGED_FIELDS, TAB_ROLES, SheetData, WritePlan
+from sheetfunnel.errors import InputError
 
-from . import chart as charts
-from .cells import col_index, col_letter, normalize_values
+from .markers import MarkerEdit, read_markers
 from .package import (
-    CT_CHART,
-    CT_DRAWING,
-    CT_WORKSHEET,
     NS_MAIN,
-    REL_CALC_CHAIN,
     REL_SHARED_STRINGS,
     REL_STYLES,
-    REL_TABLE,
     REL_WORKSHEET,
     Package,
     SheetEntry,
-    relative_target,
-    rels_path,
 )
 from .packedit import PackageEdit
+from .placement import place_columns
 from .rows import RowWriter, dirty_rows, rewrite_rows
 from .sheet import Target, header_texts, join_sheet, scan_rows, split_sheet
 from .styles import MINIMAL_STYLES, Styles
-from .tables import grow_table
-from .tabs import owned_sheet_xml
+from .tables import Table, grow_table, key_table, rename_columns, sheet_tables
+from .tabs import write_owned_tab
 from .worksheet import Frame, related_part_columns
 
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -89,71 +80,24 @@ def _find_sheet(pkg: Package, workbook_part: str, name: str, file: str) -> Sheet
     raise InputError(f"tab {name!r} not found; the tabs are: {tabs}", file=file, sheet=name)
 
 
-def resolve_targets(
-    plan: WritePlan, headers: dict[int, str], used: int, file: str
-) -> tuple[list[Target], list[str]]:
-    """Place each managed column: found by header, pinned by letter, or after `used`."""
-    by_text: dict[str, int] = {}
-    for col, text in sorted(headers.items()):
-        by_text.setdefault(text, col)
-    notes: list[str] = []
-    taken: dict[int, str] = {}
-    placed: dict[str, tuple[int, bool]] = {}
-    for mc in plan.columns:
-        if mc.header in by_text:
-            col = by_text[mc.header]
-            placed[mc.header] = (col, True)
-            if mc.letter and col_index(mc.letter) != col:
-                notes.append(f"{mc.header!r} kept in column {col_letter(col)} where it already is")
-        elif mc.letter:
-            col = col_index(mc.letter)
-            if col in headers:
-                raise SpreadsheetError(
-                    f"column {mc.letter} of tab {plan.sheet!r} is pinned for {mc.header!r} but "
-                    f"its header is {headers[col]!r}, a column of yours; sheetfunnel will not "
-                    "overwrite it. Pin another column in the config or rename the header.",
-                    file=file,
-                    sheet=plan.sheet,
-                )
-            placed[mc.header] = (col, False)
-        else:
-            continue
-        if col in taken:
-            raise SpreadsheetError(
-                f"{mc.header!r} and {taken[col]!r} would share column {col_letter(col)}",
-                file=file,
-                sheet=plan.sheet,
-            )
-        taken[col] = mc.header
-    next_col = used + 1
-    for mc in plan.columns:
-        if mc.header not in placed:
-            while next_col in taken:
-                next_col += 1
-            placed[mc.header] = (next_col, False)
-            taken[next_col] = mc.header
-    targets = [
-        Target(
-            mc.header,
-            placed[mc.header][0],
-            mc.kind,
-            normalize_values(mc.values, mc.kind),
-            placed[mc.header][1],
-        )
-        for mc in plan.columns
-    ]
-    return targets, notes
-
-
 _BAD_TAB_CHARS = re.compile(r"[\\/?*\[\]:]")
 
 
 def check_plan(plan: WritePlan, file: str) -> None:
-    """Refuse plans Excel could not hold: repeated headers, impossible tab names."""
+    """Refuse plans Excel could not hold: repeated headers, fields, roles or tab names,
+    impossible tab names."""
     headers = [c.header for c in plan.columns]
     repeated = sorted({h for h in headers if headers.count(h) > 1})
     if repeated:
         raise InputError(f"managed columns repeat the header(s) {repeated}", file=file)
+    for what, ids, allowed in (
+        ("managed column field", [c.field for c in plan.columns], MANAGED_FIELDS),
+        ("owned tab role", [t.role for t in plan.tabs], TAB_ROLES),
+        ("owned tab name", [t.name.lower() for t in plan.tabs], None),
+    ):
+        bad = sorted({i for i in ids if ids.count(i) > 1 or (allowed and i not in allowed)})
+        if bad:
+            raise InputError(f"the plan repeats or misnames {what}(s) {bad}", file=file)
     for tab in plan.tabs:
         name = tab.name
         if not name or len(name) > 31 or _BAD_TAB_CHARS.search(name) or name[0] == "'":
@@ -174,6 +118,9 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         pkg = Package(zf)
         wb_part = pkg.workbook_part() or "xl/workbook.xml"
         edit = PackageEdit(pkg, wb_part)
+        markers = read_markers(edit.wb)
+        marks = MarkerEdit(edit.wb)
+        marks.drop(markers.stale)
         entry = _find_sheet(pkg, wb_part, plan.sheet, file)
         sheet_part = entry.part or ""
         out.contacts_part = sheet_part
@@ -198,8 +145,11 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
                 "drawing", "vmlDrawing", "comments", "table", "threadedComment",
             ):  # fmt: skip
                 used = max(used, related_part_columns(pkg.read(rel.part) or b""))
-        targets, notes = resolve_targets(plan, headers, used, file)
+        marked = markers.columns_on(plan.sheet)
+        targets, notes = place_columns(plan, data, headers, used, marked, file)
         out.details += notes
+        tables = sheet_tables(pkg, sheet_part)
+        table = key_table(tables, headers, plan.header_row, plan.key_header)
 
         writer = RowWriter(
             split,
@@ -211,6 +161,7 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
             date_styles=styles.date_styles(),
             strings=strings,
             sheet=plan.sheet,
+            last_row=table.last_data if table is not None else None,
         )
         dirty = dirty_rows(data.contacts, targets, plan.header_row)
         result = rewrite_rows(writer, rows, dirty)
@@ -218,11 +169,7 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         if result.cells_changed:
             frame.update_dimension(result.max_col, result.max_row)
         stage = next((t for t in targets if t.header == plan.stage_header), None)
-        stage_col = (
-            stage.col
-            if stage
-            else next((c for c, h in headers.items() if h == plan.stage_header), None)
-        )
+        stage_col = stage.col if stage else marked.get("stage")
         if stage_col is not None:
             rules = [(sc.stage, styles.dxf(sc.fill, sc.font)) for sc in plan.stage_colours]
             frame.set_stage_rules(stage_col, plan.header_row, rules)
@@ -236,18 +183,27 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
             if frame_changed:
                 out.details.append("contacts sheet: dimension/stage colour rules updated")
 
-        new_cols = [(t.col, t.header) for t in targets if not t.found]
-        for rel in sheet_rels:
-            if rel.type == REL_TABLE and rel.part:
-                grown = grow_table(pkg.read(rel.part) or b"", plan.header_row, new_cols)
-                if grown is not None:
-                    edit.put(rel.part, grown)
-                    out.details.append(f"table {rel.part} grown over the managed columns")
+        _edit_tables(pkg, edit, tables, table, targets, plan.header_row, out)
+        for t in targets:
+            marks.mark_column(t.field, plan.sheet, t.col)
 
-        tab_parts = {
-            tab.name: _owned_tab(pkg, edit, wb_part, tab, epoch, date_xf, plan, file)
-            for tab in plan.tabs
-        }
+        tab_parts = {}
+        for tab in plan.tabs:
+            tab_parts[tab.name] = write_owned_tab(
+                pkg,
+                edit,
+                wb_part,
+                tab,
+                markers.tabs.get(tab.role),
+                epoch=epoch,
+                date_xf=date_xf,
+                contacts=plan.sheet,
+                file=file,
+            )
+            marks.mark_tab(tab.role, tab.name)
+        if marks.changed:
+            edit.touch_workbook()
+            out.details.append("workbook: ownership markers updated")
 
         new_styles = styles.result()
         if new_styles is not None:
@@ -268,60 +224,37 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
     return out
 
 
+def _edit_tables(
+    pkg: Package,
+    edit: PackageEdit,
+    tables: list[Table],
+    key: Table | None,
+    targets: list[Target],
+    header_row: int,
+    out: Outcome,
+) -> None:
+    """Grow the key's table over new managed columns right after it; keep tableColumn names
+    equal to the header cells of our columns whose header was rewritten."""
+    new_cols = [(t.col, t.header) for t in targets if not t.ours]
+    for table in tables:
+        data = edit.new.get(table.part) or pkg.read(table.part) or b""
+        renames = {
+            t.col: t.header
+            for t in targets
+            if t.ours and t.write_header and table.c1 <= t.col <= table.c2
+        }
+        changed = rename_columns(data, renames) if table.header_row == header_row else None
+        if changed is not None:
+            edit.put(table.part, changed)
+            data = changed
+            out.details.append(f"table {table.part}: column names follow their headers")
+        if table == key:
+            grown = grow_table(data, header_row, new_cols)
+            if grown is not None:
+                edit.put(table.part, grown)
+                out.details.append(f"table {table.part} grown over the managed columns")
+
+
 def beside_workbook(workbook_part: str, name: str) -> str:
     """A part name in the workbook part's folder (xl/ in every real file)."""
     return posixpath.join(posixpath.dirname(workbook_part), name)
-
-
-def _owned_tab(
-    pkg: Package,
-    edit: PackageEdit,
-    wb_part: str,
-    tab: OwnedTab,
-    epoch: dt.date,
-    date_xf: Callable[[str], int],
-    plan: WritePlan,
-    file: str,
-) -> tuple[set[str], bool]:
-    """Replace (or add) one owned tab; returns the members it touches and whether it is new."""
-    before_new, before_removed = set(edit.new), set(edit.removed)
-    existing = next((s for s in pkg.sheets(wb_part) if s.name == tab.name), None)
-    if tab.name == plan.sheet:
-        raise InputError(f"tab {tab.name!r} cannot be both contacts and owned", file=file)
-    if existing is not None and (existing.part is None or existing.rel_type != REL_WORKSHEET):
-        raise SpreadsheetError(
-            f"tab {tab.name!r} exists but is not a worksheet (a chart sheet?); rename it so "
-            "sheetfunnel can create its own",
-            file=file,
-            sheet=tab.name,
-        )
-    if existing is not None:
-        part = existing.part or ""
-        old = edit.reachable(part)
-        keep = edit.referenced_outside(old | {part})
-        for p in sorted(old - keep):
-            edit.remove(p)
-        rels = pkg.find(rels_path(part))
-        if rels is not None:
-            edit.removed.add(rels)
-        if re.search(rb"<(?:\w+:)?f\b", pkg.read(part) or b""):
-            # the calc chain lists this tab's formula cells, which are about to disappear;
-            # Excel repairs a stale chain but silently rebuilds a missing one
-            edit.drop_workbook_part(REL_CALC_CHAIN)
-    else:
-        part = edit.free_name(beside_workbook(wb_part, "worksheets/sheet%d.xml"))
-    chart = tab.chart
-    drawing_rid = "rId1" if chart else None
-    xml = owned_sheet_xml(tab, epoch=epoch, date_xf=date_xf, drawing_rid=drawing_rid)
-    edit.put(part, xml, CT_WORKSHEET)
-    if chart is not None:
-        drawing = edit.free_name(beside_workbook(wb_part, "drawings/drawing%d.xml"))
-        edit.put(drawing, charts.drawing_xml(chart), CT_DRAWING)
-        chart_part = edit.free_name(beside_workbook(wb_part, "charts/chart%d.xml"))
-        edit.put(chart_part, charts.chart_xml(tab, chart), CT_CHART)
-        edit.put(rels_path(part), charts.sheet_rels(relative_target(part, drawing)))
-        edit.put(rels_path(drawing), charts.drawing_rels(relative_target(drawing, chart_part)))
-    if existing is None:
-        edit.add_sheet(tab.name, part, REL_WORKSHEET)
-    touched = (set(edit.new) - before_new) | (set(edit.removed) - before_removed) | {part}
-    return touched, existing is None
