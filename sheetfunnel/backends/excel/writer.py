@@ -169,6 +169,7 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         if result.cells_changed:
             frame.update_dimension(result.max_col, result.max_row)
         stage = next((t for t in targets if t.header == plan.stage_header), None)
+        stage = stage or next((t for t in targets if t.field == "stage"), None)
         stage_col = stage.col if stage else marked.get("stage")
         if stage_col is not None:
             rules = [(sc.stage, styles.dxf(sc.fill, sc.font)) for sc in plan.stage_colours]
