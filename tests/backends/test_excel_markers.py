@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from excel_helpers import build_plan, make_contacts_xlsx, workbook_names
+from excel_helpers import build_plan, make_contacts_xlsx, members, workbook_names
 from lo_editor import Book, LibreOffice
 from python_calamine import CalamineWorkbook
 
@@ -193,3 +193,54 @@ def test_rename_and_reorder_tabs(lo, synced, tmp_path) -> None:
     assert wb.sheetnames == ["History", "Contacts", "Activities", "Summary", "sheetfunnel"]
     assert workbook_names(path)["_sheetfunnel_tab_summary"] == ("'Summary'!$A$1", "1")
     assert sync(path)[0].changed is False
+
+
+def test_header_of_our_column_emptied(lo, synced, tmp_path) -> None:
+    path = edited(lo, synced, tmp_path, lambda b: b.set_cell("Contacts", 7, 0, ""))
+    result, data = sync(path)
+    assert data.ownership.columns["why"] == "(sheetfunnel why)"
+    assert list(data.contacts["(sheetfunnel why)"])[:2] == ["because 0", "because 1"]
+    assert result.cells_written == 1 and headers(path)[7] == "Why"
+
+
+def test_rows_inserted_and_contacts_emptied_to_the_header(lo, synced, tmp_path) -> None:
+    def insert(book: Book) -> None:
+        book.insert_rows("Contacts", 2)
+        book.set_cell("Contacts", 0, 2, "new@example.com")
+
+    path = edited(lo, synced, tmp_path, insert)
+    _, data = sync(path)
+    assert list(data.contacts["email"])[:3] == [
+        "user0@example.com", "new@example.com", "user1@example.com",
+    ]  # fmt: skip
+    ws = openpyxl.load_workbook(path)["Contacts"]
+    assert [ws.cell(r, 6).value for r in range(2, 8)] == [0, 10, 20, 30, 40, 50]
+    (tmp_path / "empty").mkdir()
+    path = edited(lo, synced, tmp_path / "empty", lambda b: b.delete_rows("Contacts", 1, 5))
+    result, data = sync(path)
+    assert len(data.contacts) == 0 and result.cells_written == 0
+    assert headers(path)[5:] == ["Score", "Stage", "Why", "Stage since"]
+    assert sync(path)[0].changed is False
+
+
+def test_our_header_renamed_inside_a_table(lo, tmp_path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "table.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Contacts")
+    rows = [[f"u{i}@x", f"U{i}"] for i in range(3)]
+    ws.add_table(0, 0, 3, 1, {"data": rows, "columns": [{"header": "email"}, {"header": "name"}]})
+    wb.close()
+    sync(path, tabs=())
+    book = lo.edit(path)
+    book.set_cell("Contacts", 3, 0, "Funnel stage")  # D1: our Stage column, inside the table
+    book.save()
+    table = next(v for k, v in members(path).items() if k.startswith("xl/tables/"))
+    assert b'name="Funnel stage"' in table  # LibreOffice keeps the table, names follow cells
+    result, data = sync(path, tabs=())
+    assert data.ownership.columns["stage"] == "Funnel stage" and result.cells_written == 1
+    table = next(v for k, v in members(path).items() if k.startswith("xl/tables/"))
+    assert b'name="Stage"' in table and b"Funnel" not in table
+    assert headers(path) == ["email", "name", "Score", "Stage", "Why", "Stage since"]
+    assert sync(path, tabs=())[0].changed is False
