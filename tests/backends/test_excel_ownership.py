@@ -27,7 +27,7 @@ from python_calamine import CalamineWorkbook
 from sheetfunnel.backends.base import ManagedColumn, OwnedTab
 from sheetfunnel.backends.excel import ExcelBackend
 from sheetfunnel.backends.excel.package import Package, rels_path
-from sheetfunnel.errors import InputError
+from sheetfunnel.errors import InputError, SpreadsheetError
 
 
 def rename_tabs(path: Path, renames: dict[str, str]) -> None:
@@ -273,3 +273,20 @@ def test_hidden_state_tab_is_never_the_active_one(tmp_path: Path) -> None:
     assert wb2["sheetfunnel"].sheet_state == "hidden" and wb2.active.title == "Notes"
     xml = members(path)["xl/workbook.xml"].decode()
     assert '<sheet name="sheetfunnel" sheetId="3" r:id="rId' in xml and 'state="hidden"' in xml
+
+
+def test_pinned_column_with_a_value_below_the_table_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "below.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Contacts")
+    rows = [[f"u{i}@x", i] for i in range(3)]
+    ws.add_table(0, 0, 3, 1, {"data": rows, "columns": [{"header": "email"}, {"header": "n"}]})
+    ws.write(9, 3, "mine, under the table")
+    wb.close()
+    before = path.read_bytes()
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, key_header="email")
+    pinned = (ManagedColumn("score", "Score", "number", (1, 2, 3), letter="D"),)
+    with pytest.raises(SpreadsheetError, match=r"cell D10 .*output\.columns\.score"):
+        backend.write(build_plan(data, columns=pinned, tabs=()), data)
+    assert path.read_bytes() == before

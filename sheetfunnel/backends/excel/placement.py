@@ -4,7 +4,7 @@ it, else a free pinned column, else after the last used column. Never a column o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sheetfunnel.backends.base import SheetData, WritePlan
 from sheetfunnel.errors import InputError, SpreadsheetError
@@ -23,12 +23,14 @@ def place_columns(
     headers: Mapping[int, str],
     used: int,
     marked: Mapping[str, int],
+    first_filled: Callable[[int], str | None],
     file: str,
 ) -> tuple[list[Target], list[str]]:
     """A `Target` per managed column, and notes for the details of the result.
 
     `headers`: column -> header text of the contacts header row; `used`: last column used by
-    anything; `marked`: field -> column of the markers on the contacts tab.
+    anything; `marked`: field -> column of the markers on the contacts tab; `first_filled`:
+    the first cell with content in a column, if any.
     """
     notes: list[str] = []
     ours = set(marked.values())
@@ -67,6 +69,16 @@ def place_columns(
                 raise SpreadsheetError(
                     f"column {mc.letter} of tab {plan.sheet!r} is pinned for {mc.header!r} but "
                     "holds another of sheetfunnel's columns; pin another column in the config "
+                    f"({_config_key(mc.field)}).",
+                    file=file,
+                    sheet=plan.sheet,
+                )
+            filled = first_filled(col)
+            if filled is not None:
+                raise SpreadsheetError(
+                    f"cell {filled} of tab {plan.sheet!r} holds a value, but column {mc.letter} "
+                    f"is pinned for sheetfunnel's {mc.header!r}; sheetfunnel never writes into "
+                    "a column of yours. Move that content or pin another column in the config "
                     f"({_config_key(mc.field)}).",
                     file=file,
                     sheet=plan.sheet,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sheetfunnel.backends.base import CellValue
 
-from .cells import col_index
+from .cells import col_index, col_letter
 
 
 @dataclass(frozen=True)
@@ -230,3 +230,21 @@ def header_texts(
                 out[col] = text
         return out, style
     return {}, None
+
+
+def first_filled_cell(split: SheetSplit, col: int) -> str | None:
+    """Reference of the first cell of column `col` holding a value or a formula, if any
+    (a cell with only a style holds nothing)."""
+    p = re.escape(split.prefix)
+    letter = col_letter(col).encode()
+    cell = re.compile(rb"<" + p + rb'c\s[^>]*?\br="' + letter + rb'(\d+)"[^>]*?(/?)>')
+    content = re.compile(rb"<" + p + rb"(?:v|is|f)\b")
+    close = b"</" + split.prefix + b"c>"
+    body = split.body
+    for m in cell.finditer(body):
+        if m.group(2):
+            continue
+        end = body.find(close, m.end())
+        if content.search(body, m.end(), end if end >= 0 else len(body)):
+            return f"{letter.decode()}{int(m.group(1))}"
+    return None

@@ -11,7 +11,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from lxml import etree
@@ -31,7 +31,14 @@ from .package import (
 from .packedit import PackageEdit
 from .placement import place_columns
 from .rows import RowWriter, dirty_rows, rewrite_rows
-from .sheet import Target, header_texts, join_sheet, scan_rows, split_sheet
+from .sheet import (
+    Target,
+    first_filled_cell,
+    header_texts,
+    join_sheet,
+    scan_rows,
+    split_sheet,
+)
 from .styles import MINIMAL_STYLES, Styles
 from .tables import Table, grow_table, key_table, rename_columns, sheet_tables
 from .tabs import write_owned_tab
@@ -146,7 +153,8 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
             ):  # fmt: skip
                 used = max(used, related_part_columns(pkg.read(rel.part) or b""))
         marked = markers.columns_on(plan.sheet)
-        targets, notes = place_columns(plan, data, headers, used, marked, file)
+        filled = partial(first_filled_cell, split)
+        targets, notes = place_columns(plan, data, headers, used, marked, filled, file)
         out.details += notes
         tables = sheet_tables(pkg, sheet_part)
         table = key_table(tables, headers, plan.header_row, plan.key_header)
