@@ -77,7 +77,11 @@ def read_source(
     backend = open_backend(target, config)
     src = config.source
     data = backend.read(
-        src.contacts_tab, src.header_row, src.activities_tab, src.activities_header_row, ()
+        src.contacts_tab,
+        src.header_row,
+        src.activities_tab,
+        src.activities_header_row,
+        key_header=config.columns.key or "",
     )
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
     return backend, data, lookups

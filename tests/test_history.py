@@ -165,17 +165,35 @@ def test_rebuild_records_only_real_changes_and_keeps_stage_since(book):
     assert not again.changed and again.changes.empty
 
 
-def test_rebuild_takes_a_cleared_stage_since_back_from_history(book):
-    run(book, on=day(29))
-    week = run(book, on=day(36))
-    moved = set(week.changes["contact"])
+def _clear_stage_since(book, *, drop_state: bool) -> None:
     wb = load_workbook(book)
     sheet = wb["Contacts"]
     header = [c.value for c in sheet[1]]
     column = header.index("Stage since") + 1
     for row in range(2, sheet.max_row + 1):
         sheet.cell(row, column).value = None
+    if drop_state:
+        del wb["sheetfunnel"]  # the hidden tab holding what the last sync wrote
     wb.save(book)
+
+
+def test_a_cleared_stage_since_comes_back_from_what_the_last_sync_wrote(book):
+    run(book, on=day(29))
+    week = run(book, on=day(36))
+    moved = set(week.changes["contact"])
+    _clear_stage_since(book, drop_state=False)
+    moved_again = set(run(book, on=day(40), rebuild=True).changes["contact"])
+    since = {r["Email"].lower(): r["Stage since"] for r in table(book, "Contacts")}
+    assert {since[c] for c in moved - moved_again} == {day(36)}
+    assert {since[c] for c in moved_again} <= {day(40)}
+    assert {v for k, v in since.items() if k not in moved | moved_again} == {day(29)}
+
+
+def test_rebuild_without_the_state_tab_takes_stage_since_back_from_history(book):
+    run(book, on=day(29))
+    week = run(book, on=day(36))
+    moved = set(week.changes["contact"])
+    _clear_stage_since(book, drop_state=True)
     run(book, on=day(40), rebuild=True)
     since = {r["Email"].lower(): r["Stage since"] for r in table(book, "Contacts")}
     assert {since[c] for c in moved} == {day(36)}  # the History entry's date
@@ -205,4 +223,4 @@ def test_history_command_by_contact_and_since(book, monkeypatch):
 def test_history_of_a_workbook_never_synced(book):
     result = CliRunner().invoke(cli, ["history", str(book)])
     assert result.exit_code == 4
-    assert f"{book} has no 'History' tab yet" in result.output
+    assert f"{book} has no History tab of sheetfunnel's yet" in result.output
