@@ -163,3 +163,53 @@ def test_rules_follow_inserted_columns_and_rows(gclient: gspread.Client) -> None
     ]
     assert got["ranges"] == [{"startRowIndex": 2, "startColumnIndex": 9, "endColumnIndex": 10}]
     assert got["booleanRule"]["condition"]["values"][0]["userEnteredValue"] == '=$J3="Q3"'
+
+
+def test_values_by_data_filter_follow_a_moved_column(gclient: gspread.Client) -> None:
+    """values:batchUpdateByDataFilter writes into the column its metadata is on now; null
+    skips a cell; a1Range filters write like values:batchUpdate. (No recording covers this
+    endpoint: it is shaped like values:batchUpdate's answer.)"""
+    sh = gclient.create("by-filter")
+    sh.sheet1.update([["a", "b", "c"], ["1", "2", "3"]], "A1")
+    mark = {
+        "metadataId": 77,
+        "metadataKey": "k",
+        "metadataValue": "v",
+        "location": {
+            "dimensionRange": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 2, "endIndex": 3}
+        },
+        "visibility": "DOCUMENT",
+    }
+    sh.batch_update(
+        {
+            "requests": [
+                {"createDeveloperMetadata": {"developerMetadata": mark}},
+                {
+                    "insertDimension": {
+                        "range": {
+                            "sheetId": 0,
+                            "dimension": "COLUMNS",
+                            "startIndex": 0,
+                            "endIndex": 1,
+                        }
+                    }
+                },
+            ]
+        }
+    )
+    url = f"https://sheets.googleapis.com/v4/spreadsheets/{sh.id}/values:batchUpdateByDataFilter"
+    body = {
+        "valueInputOption": "RAW",
+        "data": [
+            {
+                "dataFilter": {"developerMetadataLookup": {"metadataId": 77}},
+                "majorDimension": "COLUMNS",
+                "values": [[None, "x"]],
+            },
+            {"dataFilter": {"a1Range": "Sheet1!A1"}, "values": [["new"]]},
+        ],
+    }
+    got = gclient.http_client.request("post", url, json=body).json()
+    assert got["totalUpdatedCells"] == 2
+    assert got["responses"][0]["updatedRange"] == "Sheet1!D1:D2"
+    assert sh.sheet1.get_all_values() == [["new", "a", "b", "c"], ["", "1", "2", "x"]]

@@ -166,7 +166,8 @@ def test_managed_columns_past_the_grid_grow_it_first(
     data = backend.read("Contacts")
     assert backend.write(plan_for(data), data).changed
     ws = gclient.open_by_key(key).worksheet("Contacts")
-    assert ws.col_count == 28
+    # new columns are inserted fresh (the two empty grid columns Y, Z move right)
+    assert ws.col_count == 30
     assert ws.get_all_values()[0][24:] == ["Score", "Stage", "Next action", "Why"]
     data = backend.read("Contacts")
     assert not backend.write(plan_for(data), data).changed

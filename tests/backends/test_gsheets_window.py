@@ -209,3 +209,52 @@ def test_rollback_restores_the_number_formats_a_date_column_replaced(
     sheet = emulator.spreadsheets[key].sheets[0]
     assert sheet.formats[(1, 10)]["numberFormat"]["type"] == "DATE"
     assert gclient.open_by_key(key).sheet1.acell("K2").value == "2026-01-01"
+
+
+def _insert_column_a(emu: Emulator, key: str) -> Any:
+    request = {
+        "insertDimension": {
+            "range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1}
+        }
+    }
+    return lambda: emu.apply(key, [request])
+
+
+def _cells(emu: Emulator, key: str) -> list[list[Any]]:
+    with emu.lock:
+        rows = emu.spreadsheets[key].sheets[0].rows
+        out = [[c.value if c else None for c in row] for row in rows]
+    for row in out:
+        while row and row[-1] is None:
+            row.pop()
+    return out
+
+
+@pytest.mark.parametrize("first_sync", [True, False])
+def test_a_column_inserted_in_the_window_never_costs_a_user_cell(
+    emulator: Emulator, gclient: gspread.Client, first_sync: bool
+) -> None:
+    key = seed(emulator, 8)
+    backend = GoogleSheetsBackend(gclient, key)
+    if not first_sync:
+        data = read(backend)
+        backend.write(plan_for(data), data)
+    data = read(backend)
+    before = _cells(emulator, key)
+    width = emulator.spreadsheets[key].sheets[0].column_count
+    metadata = sorted(m["metadataId"] for m in emulator.spreadsheets[key].metadata)
+    # a column lands at A after our row check: before the structure request on a first sync
+    # (new columns are inserted fresh), before the values write on a later one (values follow
+    # our markers); the header check then sees it, and everything is undone
+    path = f"{key}:batchUpdate" if first_sync else "batchUpdateByDataFilter"
+    emulator.before_next(_insert_column_a(emulator, key), method="POST", path_contains=path)
+    with pytest.raises(BusyError, match=r"inserted, deleted or moved.*as before"):
+        backend.write(plan_for(data, shift=1), data)
+    assert _cells(emulator, key) == [[None, *row] for row in before]
+    ss = emulator.spreadsheets[key]
+    assert sorted(m["metadataId"] for m in ss.metadata) == metadata
+    assert ss.sheets[0].column_count == width + 1  # the user's column, and none of ours
+    assert (
+        ss.titles()[:2] == ["Contacts", "Activities"]
+        and len(ss.titles()) == 2 + (not first_sync) * 2
+    )

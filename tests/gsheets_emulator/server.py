@@ -215,6 +215,11 @@ class Emulator:
             out = values_api.batch_update(twin, body or {})
             self._commit(twin)
             return out
+        if rest == "/values:batchUpdateByDataFilter" and method == "POST":
+            twin = ss.clone()
+            out = values_api.batch_update_by_filter(twin, body or {})
+            self._commit(twin)
+            return out
         if rest == "/values:batchClear" and method == "POST":
             twin = ss.clone()
             cleared = [values_api.clear(twin, r)["clearedRange"] for r in body.get("ranges", [])]

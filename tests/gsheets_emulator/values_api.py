@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from . import a1
+from .batch_objects import matches
 from .state import ApiError, Sheet, Spreadsheet, bad_request
 from .values import Cell, from_raw, from_user_entered, render
 
@@ -176,6 +177,60 @@ def batch_update(ss: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
             sheets.add(sheet_id)
             cells += res["updatedCells"]
         responses.append(res)
+    out: dict[str, Any] = {"spreadsheetId": ss.key}
+    if responses and cells:
+        out.update(
+            totalUpdatedRows=len(rows),
+            totalUpdatedColumns=len(cols),
+            totalUpdatedCells=cells,
+            totalUpdatedSheets=len(sheets),
+        )
+    out["responses"] = responses
+    return out
+
+
+def _filtered_ranges(ss: Spreadsheet, flt: dict[str, Any]) -> list[str]:
+    """A1 ranges a DataFilter matches: `a1Range`, or the rows/columns (whole, within the
+    grid) that matching developer metadata is located on."""
+    if "a1Range" in flt:
+        return [flt["a1Range"]]
+    lookup = flt.get("developerMetadataLookup")
+    if lookup is None:
+        raise bad_request("The emulator only supports a1Range and developerMetadataLookup filters.")
+    out = []
+    for meta in ss.metadata:
+        dr = meta.get("location", {}).get("dimensionRange")
+        if not dr or not matches(meta, lookup):
+            continue
+        sheet = ss.by_id(dr.get("sheetId", 0))
+        title = a1.quote_title(sheet.title)
+        if dr.get("dimension") == "COLUMNS":
+            first, last = dr["startIndex"], dr["endIndex"] - 1
+            out.append(f"{title}!{a1.col_letter(first)}1:{a1.col_letter(last)}{sheet.row_count}")
+        else:
+            letter = a1.col_letter(sheet.column_count - 1)
+            out.append(f"{title}!A{dr['startIndex'] + 1}:{letter}{dr['endIndex']}")
+    return out
+
+
+def batch_update_by_filter(ss: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+    """`values:batchUpdateByDataFilter`: each entry written at the top-left of every range its
+    filter matches (unverified against a recording: shaped like batchUpdate's answer)."""
+    option = body.get("valueInputOption")
+    responses, rows, cols, sheets, cells = [], set(), set(), set(), 0
+    for i, item in enumerate(body.get("data") or []):
+        values = _grid(item.get("values", []), f"data[{i}]", item.get("majorDimension"))
+        for text in _filtered_ranges(ss, item.get("dataFilter") or {}):
+            res = write(ss, text, values, option)
+            sheet_id, r0, c0, h, w = res.pop("_extent")
+            if h and w:
+                rows.update((sheet_id, r) for r in range(r0, r0 + h))
+                cols.update((sheet_id, c) for c in range(c0, c0 + w))
+                sheets.add(sheet_id)
+                cells += res.get("updatedCells", 0)
+            res.pop("spreadsheetId", None)
+            res["dataFilter"] = item.get("dataFilter")
+            responses.append(res)
     out: dict[str, Any] = {"spreadsheetId": ss.key}
     if responses and cells:
         out.update(

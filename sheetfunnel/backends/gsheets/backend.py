@@ -19,6 +19,7 @@ from . import retry as retrying
 from . import window
 from .auth import account_email, spreadsheet_key
 from .changes import FormatRead, prior_formats
+from .columns import DELETE_MARKED
 from .errors import NOTHING, explain
 from .model import Raw, ReadState, col_letter, quote
 from .planning import Block, Changes, plan_changes
@@ -39,11 +40,14 @@ DEFAULT_TIMEOUT = 60.0
 MAX_PAYLOAD = 2_000_000
 #: Realignments tried after a write before giving up and rolling back.
 MAX_REPAIRS = 2
+#: Where our column markers are now (to remove a column we created, on rollback).
+MARKS_FIELDS = "sheets(data(columnMetadata(developerMetadata(metadataId,location))))"
 #: Number formats of the cells a date format will replace (read before, for undo).
 FORMAT_FIELDS = (
     "sheets(properties(sheetId),"
     "data(startRow,startColumn,rowData(values(userEnteredFormat(numberFormat)))))"
 )
+SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 UNCERTAIN = (
     "Google may or may not have applied this change; run the sync again to finish it "
     "(a sync converges)."
@@ -233,10 +237,12 @@ class GoogleSheetsBackend:
         own values back (each managed column rewritten whole), until a read finds them in
         place. Returns how many repair writes that took; rolls back if it cannot."""
         aligned, values = guard.read_ids, window.planned(guard.plan)
+        what = "kept moving"
         for repairs in range(MAX_REPAIRS + 1):
             header, fresh = self._snapshot(guard, "verifying that rows did not move")
             if header != guard.expected_header:
-                break  # columns moved: positions no longer mean what the plan meant
+                what = "were inserted, deleted or moved"
+                break  # our values followed our columns, but the row check cannot: undo
             if not window.moved(fresh, aligned):
                 return repairs
             if repairs == MAX_REPAIRS:
@@ -256,7 +262,7 @@ class GoogleSheetsBackend:
             else "What it had written was undone: the spreadsheet is as before."
         )
         raise BusyError(
-            f"Rows or columns of tab '{guard.plan.sheet}' kept moving while sheetfunnel was "
+            f"Rows or columns of tab '{guard.plan.sheet}' {what} while sheetfunnel was "
             f"writing. {undone} Run the sync again.",
             file=self.key,
         )
@@ -278,26 +284,60 @@ class GoogleSheetsBackend:
         return prior_formats(reads, res)
 
     def _chunks(self, blocks: list[Block]) -> list[list[int]]:
-        """Indexes of `blocks` per values:batchUpdate, each under `max_payload` bytes."""
+        """Indexes of `blocks` per values write, each under `max_payload` bytes (a block that
+        follows a marker is sent from row 1, null skipping the rows it does not write)."""
         chunks: list[list[int]] = [[]]
         size = 0
+        reach: dict[int, int] = {}
         for i, block in enumerate(blocks):
             cost = len(json.dumps(block.values)) + 64
+            if block.metadata_id is not None:
+                cost += 5 * max(0, block.row - 1 - reach.get(block.metadata_id, 0))
             if chunks[-1] and size + cost > self.max_payload:
                 chunks.append([])
                 size = 0
+                reach = {}
             chunks[-1].append(i)
             size += cost
+            if block.metadata_id is not None:
+                end = block.row - 1 + len(block.values)
+                reach[block.metadata_id] = max(reach.get(block.metadata_id, 0), end)
         return [c for c in chunks if c]
 
     def _send_values(self, blocks: list[Block], during: str) -> None:
-        body = {
-            "valueInputOption": "RAW",
-            "data": [
-                {"range": b.a1(), "majorDimension": "ROWS", "values": b.values} for b in blocks
-            ],
-        }
-        self._call(lambda: self._http.values_batch_update(self.key, body), during)
+        """One values:batchUpdateByDataFilter: our tabs by A1 range, our contacts columns by
+        their marker (the values land in that column wherever a user moved it meanwhile)."""
+        data: list[dict[str, Any]] = []
+        columns: dict[int, list[Raw]] = {}
+        for b in blocks:
+            if b.metadata_id is None:
+                data.append(
+                    {
+                        "dataFilter": {"a1Range": b.a1()},
+                        "majorDimension": "ROWS",
+                        "values": b.values,
+                    }
+                )
+                continue
+            cells = columns.setdefault(b.metadata_id, [])
+            cells += [None] * (b.row - 1 + len(b.values) - len(cells))  # null: cell skipped
+            for i, row in enumerate(b.values):
+                cells[b.row - 1 + i] = row[0] if row else None
+        for mid, cells in columns.items():
+            data.append(
+                {
+                    "dataFilter": {"developerMetadataLookup": {"metadataId": mid}},
+                    "majorDimension": "COLUMNS",
+                    "values": [cells],
+                }
+            )
+        body = {"valueInputOption": "RAW", "data": data}
+        url = f"{SHEETS}/{self.key}/values:batchUpdateByDataFilter"
+        raw = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+        headers = {"Content-Type": "application/json"}
+        self._call(
+            lambda: self._http.request("post", url, data=raw, headers=headers).json(), during
+        )
 
     def _write_values(self, changes: Changes, guard: window.Guard | None) -> None:
         blocks, undo = _split(changes.blocks, changes.undo_blocks, self.max_payload)
@@ -325,14 +365,53 @@ class GoogleSheetsBackend:
             for chunk in self._chunks(undo):
                 self._send_values([undo[i] for i in chunk], "restoring values")
             if changes.requests and changes.undo_requests:
+                requests = self._resolve(changes.undo_requests)
                 self._call(
-                    lambda: self._http.batch_update(self.key, {"requests": changes.undo_requests}),
+                    lambda: self._http.batch_update(self.key, {"requests": requests}),
                     "undoing the layout changes",
                     idempotent=False,
                 )
         except RemoteError as again:
             problems.append(str(again))
         return problems
+
+    def _resolve(self, undo: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Undo steps that delete a column we created, turned into deleteDimension at the
+        place its marker is now (one metadata read; a column already gone is skipped)."""
+        wanted = {r[DELETE_MARKED] for r in undo if DELETE_MARKED in r}
+        if not wanted:
+            return undo
+        meta = self._call(
+            lambda: self._http.fetch_sheet_metadata(self.key, params={"fields": MARKS_FIELDS}),
+            "finding the columns to remove",
+        )
+        where: dict[int, tuple[int, int]] = {}
+        for sheet in meta.get("sheets", []):
+            for data in sheet.get("data", []):
+                for c, column in enumerate(data.get("columnMetadata", [])):
+                    for m in column.get("developerMetadata", []):
+                        dr = m.get("location", {}).get("dimensionRange", {})
+                        where[m.get("metadataId", 0)] = (dr.get("sheetId", 0), c)
+        found = sorted(
+            (where[r[DELETE_MARKED]] for r in undo if r.get(DELETE_MARKED) in where),
+            key=lambda w: -w[1],
+        )
+        deletes = [  # right to left: each delete leaves the others' places unchanged
+            {
+                "deleteDimension": {
+                    "range": {
+                        "sheetId": sid,
+                        "dimension": "COLUMNS",
+                        "startIndex": c,
+                        "endIndex": c + 1,
+                    }
+                }
+            }
+            for sid, c in found
+        ]
+        first = next(i for i, r in enumerate(undo) if DELETE_MARKED in r)
+        rest = [r for r in undo if DELETE_MARKED not in r]
+        return rest[:first] + deletes + rest[first:]
 
     def _undo_contacts(self, guard: window.Guard, positional: list[Block]) -> list[Block]:
         """The contacts' managed cells as read: positional when rows stayed, else each row's
@@ -346,7 +425,9 @@ class GoogleSheetsBackend:
         blocks = window.realign(guard.plan, changes, old, pairing, guard.extent)
         # header cells we changed: positional (columns did not move)
         header_undo = [b for b in positional if b.row == guard.plan.header_row]
-        return blocks + [Block(b.title, b.row, b.column, b.values[:1]) for b in header_undo]
+        return blocks + [
+            Block(b.title, b.row, b.column, b.values[:1], b.metadata_id) for b in header_undo
+        ]
 
     def _rollback(
         self,
@@ -383,6 +464,13 @@ def _split(blocks: list[Block], undo: list[Block], limit: int) -> tuple[list[Blo
             continue
         step = max(1, len(block.values) * limit // (size * 2))
         for s in range(0, len(block.values), step):
-            out.append(Block(block.title, block.row + s, block.column, block.values[s : s + step]))
-            out_undo.append(Block(back.title, back.row + s, back.column, back.values[s : s + step]))
+            rows = slice(s, s + step)
+            out.append(
+                Block(
+                    block.title, block.row + s, block.column, block.values[rows], block.metadata_id
+                )
+            )
+            out_undo.append(
+                Block(back.title, back.row + s, back.column, back.values[rows], back.metadata_id)
+            )
     return out, out_undo

@@ -18,6 +18,8 @@ class Block:
     row: int
     column: int
     values: list[list[Raw]]
+    #: our column marker: the write goes wherever that column is when Google applies it
+    metadata_id: int | None = None
 
     def a1(self) -> str:
         width = max((len(r) for r in self.values), default=1)
@@ -53,6 +55,10 @@ class Changes:
     format_reads: list[FormatRead] = field(default_factory=list)
     #: managed field -> 0-based column it is written to
     placed: dict[str, int] = field(default_factory=dict)
+    #: 0-based column -> id of the marker the value writes follow
+    column_ids: dict[int, int] = field(default_factory=dict)
+    #: fields whose column this write creates, empty (inserted or appended to the grid)
+    fresh: set[str] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:

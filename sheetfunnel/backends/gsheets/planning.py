@@ -12,8 +12,9 @@ from sheetfunnel.backends.base import WritePlan
 from sheetfunnel.errors import InputError
 
 from . import formats
-from .changes import Block, Changes, FormatRead, cell_at, date_format, grow
-from .model import COLUMN_KEY, Raw, ReadState, SheetInfo, col_letter, same, to_json
+from .changes import Block, Changes, FormatRead, cell_at, date_format
+from .columns import column_marks, make_room
+from .model import Raw, ReadState, SheetInfo, col_letter, same, to_json
 from .tabs import owned_tab
 
 #: Changed cells closer than this in one column are sent as one range (fewer ranges).
@@ -129,7 +130,7 @@ def date_formats(
             first = info.rows
         else:
             first = h
-            if c < info.columns and h < info.rows:
+            if col.field not in out.fresh and c < info.columns and h < info.rows:
                 out.format_reads.append(FormatRead(info.sheet_id, info.title, h, info.rows, c))
         if first < rows:
             out.requests.append(date_format(info.sheet_id, first, rows, c))
@@ -192,67 +193,6 @@ def stage_rules(
     )
 
 
-def _marker(key: str, value: str, location: dict[str, Any], mid: int) -> dict[str, Any]:
-    return {
-        "createDeveloperMetadata": {
-            "developerMetadata": {
-                "metadataId": mid,
-                "metadataKey": key,
-                "metadataValue": value,
-                "location": location,
-                "visibility": "DOCUMENT",
-            }
-        }
-    }
-
-
-def unmark(mid: int) -> dict[str, Any]:
-    return {
-        "deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataId": mid}}}
-    }
-
-
-def column_location(sheet_id: int, c: int) -> dict[str, Any]:
-    return {
-        "dimensionRange": {
-            "sheetId": sheet_id,
-            "dimension": "COLUMNS",
-            "startIndex": c,
-            "endIndex": c + 1,
-        }
-    }
-
-
-def column_marks(plan: WritePlan, state: ReadState, info: SheetInfo, out: Changes) -> None:
-    """Mark each placed column with its field id (the id fixed, so undo deletes exactly it);
-    marks of the previous version (a header as value) are replaced."""
-    planned = {(info.sheet_id, c) for c in out.placed.values()}
-    for mark in state.marks:
-        if not mark.stale:
-            continue
-        where = column_location(mark.sheet_id, mark.column)
-        out.requests.append(unmark(mark.metadata_id))
-        out.undo_requests.append(_marker(COLUMN_KEY, mark.value, where, mark.metadata_id))
-        if mark.field and (mark.sheet_id, mark.column) not in planned:
-            mid = formats.stable_id("column", f"{mark.sheet_id}:{mark.field}:{mark.column}")
-            out.requests.append(_marker(COLUMN_KEY, mark.field, where, mid))
-            out.undo_requests.append(unmark(mid))
-    added = []
-    for col in plan.columns:
-        c = out.placed[col.field]
-        if any(
-            m.sheet_id == info.sheet_id and m.column == c and m.value == col.field
-            for m in state.marks
-        ):
-            continue
-        mid = formats.stable_id("column", f"{info.sheet_id}:{col.field}:{c}")
-        out.requests.append(_marker(COLUMN_KEY, col.field, column_location(info.sheet_id, c), mid))
-        out.undo_requests.append(unmark(mid))
-        added.append(col.header)
-    if added:
-        out.details.append(f"{info.title}: column markers added for {', '.join(added)}")
-
-
 def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
     """The fewest requests that make the spreadsheet hold `plan`."""
     info = state.sheets.get(plan.sheet)
@@ -264,15 +204,20 @@ def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
     placed = out.placed = place_columns(plan, state, info)
     managed_blocks(plan, state, placed, out)
     need_rows = max([plan.header_row + len(c.values) for c in plan.columns], default=0)
-    need_cols = max([c + 1 for c in placed.values()], default=0)
     growth = Changes()
-    grow(info, need_rows, need_cols, growth)
-    out.requests[:0] = growth.requests  # growth first: every later request may need the room
-    out.undo_requests += growth.undo_requests
+    make_room(plan, state, info, need_rows, out, growth)
+    out.requests[:0] = growth.requests  # room first: every later request may need it
     out.details[:0] = growth.details
     date_formats(plan, state, info, need_rows, out)
     stage_rules(plan, state, info, placed, out)
     column_marks(plan, state, info, out)
+    out.undo_requests += growth.undo_requests  # last: columns deleted, grid shrunk
+    for block in out.blocks:
+        if block.title == plan.sheet:
+            block.metadata_id = out.column_ids.get(block.column)
+    for block in out.undo_blocks:
+        if block.title == plan.sheet:
+            block.metadata_id = out.column_ids.get(block.column)
     for tab in plan.tabs:
         owned_tab(tab, state, out)
     return out

@@ -133,7 +133,8 @@ def realign(
         for r in range(height):
             i = pairing[r] if r < len(pairing) else None
             cells.append([column[i] if i is not None and i < len(column) else ""])
-        blocks.append(Block(plan.sheet, h + 1, changes.placed[col.field], cells))
+        c = changes.placed[col.field]
+        blocks.append(Block(plan.sheet, h + 1, c, cells, changes.column_ids.get(c)))
     return blocks
 
 
