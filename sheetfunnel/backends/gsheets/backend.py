@@ -3,7 +3,6 @@ rolled back where it does not."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -15,8 +14,8 @@ from google.auth.exceptions import GoogleAuthError
 from sheetfunnel.backends.base import EPOCH_1900, TAB_ROLES, SheetData, WritePlan, WriteResult
 from sheetfunnel.errors import BusyError, InputError, RemoteError
 
+from . import payload, window
 from . import retry as retrying
-from . import window
 from .auth import account_email, spreadsheet_key
 from .changes import FormatRead, prior_formats
 from .columns import DELETE_MARKED
@@ -40,8 +39,6 @@ DEFAULT_TIMEOUT = 60.0
 MAX_PAYLOAD = 2_000_000
 #: Realignments tried after a write before giving up and rolling back.
 MAX_REPAIRS = 2
-#: Where our column markers are now (to remove a column we created, on rollback).
-MARKS_FIELDS = "sheets(data(columnMetadata(developerMetadata(metadataId,location))))"
 #: Number formats of the cells a date format will replace (read before, for undo).
 FORMAT_FIELDS = (
     "sheets(properties(sheetId),"
@@ -284,63 +281,30 @@ class GoogleSheetsBackend:
         return prior_formats(reads, res)
 
     def _chunks(self, blocks: list[Block]) -> list[list[int]]:
-        """Indexes of `blocks` per values write, each under `max_payload` bytes (a block that
-        follows a marker is sent from row 1, null skipping the rows it does not write)."""
-        chunks: list[list[int]] = [[]]
-        size = 0
-        reach: dict[int, int] = {}
-        for i, block in enumerate(blocks):
-            cost = len(json.dumps(block.values)) + 64
-            if block.metadata_id is not None:
-                cost += 5 * max(0, block.row - 1 - reach.get(block.metadata_id, 0))
-            if chunks[-1] and size + cost > self.max_payload:
-                chunks.append([])
-                size = 0
-                reach = {}
-            chunks[-1].append(i)
-            size += cost
-            if block.metadata_id is not None:
-                end = block.row - 1 + len(block.values)
-                reach[block.metadata_id] = max(reach.get(block.metadata_id, 0), end)
-        return [c for c in chunks if c]
+        return payload.chunks(blocks, self.max_payload)
 
     def _send_values(self, blocks: list[Block], during: str) -> None:
-        """One values:batchUpdateByDataFilter: our tabs by A1 range, our contacts columns by
-        their marker (the values land in that column wherever a user moved it meanwhile)."""
-        data: list[dict[str, Any]] = []
-        columns: dict[int, list[Raw]] = {}
-        for b in blocks:
-            if b.metadata_id is None:
-                data.append(
-                    {
-                        "dataFilter": {"a1Range": b.a1()},
-                        "majorDimension": "ROWS",
-                        "values": b.values,
-                    }
-                )
-                continue
-            cells = columns.setdefault(b.metadata_id, [])
-            cells += [None] * (b.row - 1 + len(b.values) - len(cells))  # null: cell skipped
-            for i, row in enumerate(b.values):
-                cells[b.row - 1 + i] = row[0] if row else None
-        for mid, cells in columns.items():
-            data.append(
-                {
-                    "dataFilter": {"developerMetadataLookup": {"metadataId": mid}},
-                    "majorDimension": "COLUMNS",
-                    "values": [cells],
-                }
-            )
-        body = {"valueInputOption": "RAW", "data": data}
+        raw = payload.by_filter_body(blocks)
         url = f"{SHEETS}/{self.key}/values:batchUpdateByDataFilter"
-        raw = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
         headers = {"Content-Type": "application/json"}
         self._call(
             lambda: self._http.request("post", url, data=raw, headers=headers).json(), during
         )
 
+    def _resolve(self, undo: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Created columns to delete on undo, found where their markers are now (one read)."""
+        if not any(DELETE_MARKED in r for r in undo):
+            return undo
+        meta = self._call(
+            lambda: self._http.fetch_sheet_metadata(
+                self.key, params={"fields": payload.MARKS_FIELDS}
+            ),
+            "finding the columns to remove",
+        )
+        return payload.resolve_deletes(undo, payload.marked_columns(meta))
+
     def _write_values(self, changes: Changes, guard: window.Guard | None) -> None:
-        blocks, undo = _split(changes.blocks, changes.undo_blocks, self.max_payload)
+        blocks, undo = payload.split(changes.blocks, changes.undo_blocks, self.max_payload)
         done: list[Block] = []
         for chunk in self._chunks(blocks):
             try:
@@ -361,7 +325,7 @@ class GoogleSheetsBackend:
             undo = [b for b in sent if guard is None or b.title != guard.plan.sheet]
             if guard is not None and len(undo) < len(sent):
                 undo += self._undo_contacts(guard, [b for b in sent if b not in undo])
-            undo, _ = _split(undo, undo, self.max_payload)
+            undo, _ = payload.split(undo, undo, self.max_payload)
             for chunk in self._chunks(undo):
                 self._send_values([undo[i] for i in chunk], "restoring values")
             if changes.requests and changes.undo_requests:
@@ -374,44 +338,6 @@ class GoogleSheetsBackend:
         except RemoteError as again:
             problems.append(str(again))
         return problems
-
-    def _resolve(self, undo: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Undo steps that delete a column we created, turned into deleteDimension at the
-        place its marker is now (one metadata read; a column already gone is skipped)."""
-        wanted = {r[DELETE_MARKED] for r in undo if DELETE_MARKED in r}
-        if not wanted:
-            return undo
-        meta = self._call(
-            lambda: self._http.fetch_sheet_metadata(self.key, params={"fields": MARKS_FIELDS}),
-            "finding the columns to remove",
-        )
-        where: dict[int, tuple[int, int]] = {}
-        for sheet in meta.get("sheets", []):
-            for data in sheet.get("data", []):
-                for c, column in enumerate(data.get("columnMetadata", [])):
-                    for m in column.get("developerMetadata", []):
-                        dr = m.get("location", {}).get("dimensionRange", {})
-                        where[m.get("metadataId", 0)] = (dr.get("sheetId", 0), c)
-        found = sorted(
-            (where[r[DELETE_MARKED]] for r in undo if r.get(DELETE_MARKED) in where),
-            key=lambda w: -w[1],
-        )
-        deletes = [  # right to left: each delete leaves the others' places unchanged
-            {
-                "deleteDimension": {
-                    "range": {
-                        "sheetId": sid,
-                        "dimension": "COLUMNS",
-                        "startIndex": c,
-                        "endIndex": c + 1,
-                    }
-                }
-            }
-            for sid, c in found
-        ]
-        first = next(i for i, r in enumerate(undo) if DELETE_MARKED in r)
-        rest = [r for r in undo if DELETE_MARKED not in r]
-        return rest[:first] + deletes + rest[first:]
 
     def _undo_contacts(self, guard: window.Guard, positional: list[Block]) -> list[Block]:
         """The contacts' managed cells as read: positional when rows stayed, else each row's
@@ -451,26 +377,3 @@ class GoogleSheetsBackend:
             status=err.status,
             key=self.key,
         )
-
-
-def _split(blocks: list[Block], undo: list[Block], limit: int) -> tuple[list[Block], list[Block]]:
-    """Cut blocks bigger than `limit` bytes into row slices (their undo blocks alike)."""
-    out, out_undo = [], []
-    for block, back in zip(blocks, undo, strict=True):
-        size = len(json.dumps(block.values))
-        if size <= limit or len(block.values) < 2:
-            out.append(block)
-            out_undo.append(back)
-            continue
-        step = max(1, len(block.values) * limit // (size * 2))
-        for s in range(0, len(block.values), step):
-            rows = slice(s, s + step)
-            out.append(
-                Block(
-                    block.title, block.row + s, block.column, block.values[rows], block.metadata_id
-                )
-            )
-            out_undo.append(
-                Block(back.title, back.row + s, back.column, back.values[rows], back.metadata_id)
-            )
-    return out, out_undo
