@@ -9,6 +9,7 @@ Google Sheet in the emulator (SheetsEditor). Every edit is a method named as in 
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from sheetfunnel.sync import SyncReport, sync
 from .editor import Editor
 from .oracle import Memory, Snapshot, check_sync, ownership, snapshot, table
 
+ROOT = Path(__file__).resolve().parents[2]
 #: The day the seeded data ends on, and the first sync's as-of date.
 DAY0 = dt.date(2026, 6, 30)
 SEED = 11
@@ -105,6 +107,19 @@ def new_contact(n: int, day: dt.date) -> dict[str, CellValue]:
         "Phone": "+33 6 98 76 54 32",
         "Notes": "typed in by hand",
     }
+
+
+def describe(ex: BaseException) -> str:
+    """An assertion's own message; for any other error, the project's frames it went through
+    (file:line in function) and the error, without the library frames under them."""
+    if isinstance(ex, AssertionError):
+        return f"AssertionError: {ex}"
+    frames = [
+        f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} in {f.name}"
+        for f in traceback.extract_tb(ex.__traceback__)
+        if Path(f.filename).is_relative_to(ROOT)
+    ]
+    return f"{type(ex).__name__}: {ex}\n    raised through " + " <- ".join(reversed(frames))
 
 
 @dataclass
@@ -191,9 +206,14 @@ class Week:
         self.editor.sort_by(header, descending)
         self._log(f"sort_by {header!r} {'descending' if descending else 'ascending'}")
 
-    def insert_user_column(self, before_header: str) -> str:
-        header = f"Budget {len(self.steps) + 1}"
-        values = {k: 1000 * (i + 1) for i, k in enumerate(self.keys())}
+    def insert_user_column(
+        self, before_header: str, header: str = "", value: CellValue = None
+    ) -> str:
+        """A column of the user's: "Budget <n>" with numbers, or `header` filled with `value`
+        (a CRM export's own "Stage" column, say)."""
+        header = header or f"Budget {len(self.steps) + 1}"
+        keys = self.keys()
+        values = {k: value if value is not None else 1000 * (i + 1) for i, k in enumerate(keys)}
         self.editor.insert_user_column(before_header, header, values)
         self._log(f"insert_user_column {header!r} before {before_header!r}")
         return header

@@ -27,6 +27,8 @@ from .editor import Editor, Grid, as_date
 
 NUMBER_FIELDS = ("score", "fit", "engagement")
 TEXT_FIELDS = ("stage", "next_action", "why")
+#: What our name gets beside a column or tab of the user's bearing it (README).
+CLASH = "sheetfunnel"
 #: How many mismatches an assertion message lists.
 SHOWN = 12
 
@@ -53,6 +55,7 @@ class Table:
 
     columns: dict[str, int]  # name -> 0-based column position
     rows: dict[int, list[CellValue]]  # sheet row -> cells
+    headers: list[str]  # the header row's texts, stripped, by position
 
     def frame(self, drop: set[str] = frozenset()) -> pd.DataFrame:
         names = [n for n in self.columns if n not in drop]
@@ -81,7 +84,8 @@ def table(grid: Grid, header_row: int = 1) -> Table:
         header_row + 1 + i: list(r) + [None] * (width - len(r))
         for i, r in enumerate(body[: last + 1])
     }
-    return Table(columns, rows)
+    texts = ["" if v is None else str(v).strip() for v in header]
+    return Table(columns, rows, texts)
 
 
 def ours_in(contacts: Table, grid: Grid, ownership: Ownership) -> dict[str, int]:
@@ -124,12 +128,27 @@ def ownership(backend: Backend, config: Config) -> Ownership:
     return data.ownership
 
 
+def user_columns(contacts: Table, ours: set[int]) -> dict[str, int]:
+    """The user's columns by header text ("X #2" for the second of the user's columns headed
+    "X"), stable across a sync that renames ours away from the user's ("Stage (2)" of the
+    frame becomes "Stage" once ours is "Stage (sheetfunnel)")."""
+    out: dict[str, int] = {}
+    for i in sorted(i for i in contacts.columns.values() if i not in ours):
+        text = contacts.headers[i]
+        name, n = text, 1
+        while name in out:
+            n += 1
+            name = f"{text} #{n}"
+        out[name] = i
+    return out
+
+
 def snapshot(editor: Editor, backend: Backend, config: Config) -> Snapshot:
     marks = ownership(backend, config)
     grid = editor.grid(config.source.contacts_tab)
     contacts = table(grid, config.source.header_row)
     ours = set(ours_in(contacts, grid, marks).values())
-    user = {n: i for n, i in contacts.columns.items() if i not in ours}
+    user = user_columns(contacts, ours)
     key_at = contacts.columns.get(config.columns.key)
     cells = {(r, n): row[i] for r, row in contacts.rows.items() for n, i in user.items()}
     keys = {r: row[key_at] if key_at is not None else None for r, row in contacts.rows.items()}
@@ -217,6 +236,26 @@ def check_sync(
     results = score(config, contacts.frame(drop=ours_names), log.frame(), as_of=day)
     people = results.contacts
     where = f"{editor.kind}, {step}, as of {day}"
+
+    # 0. Our headers and tab titles are back: the configured ones, or "<name> (sheetfunnel)"
+    #    beside a column or tab of the user's bearing that name.
+    user_headers = {
+        str(v).strip().casefold()
+        for i, v in enumerate(grid[0] if grid else [])
+        if v is not None and i not in ours.values()
+    }
+    for managed, col in ours.items():
+        wanted = str(getattr(config.output.columns, managed))
+        name = f"{wanted} ({CLASH})" if wanted.casefold() in user_headers else wanted
+        assert grid[0][col] == name, (
+            f"{where}: our {managed} column (marked, column {col + 1}) is headed "
+            f"{grid[0][col]!r}, expected {name!r}"
+        )
+    user_tabs = {t.casefold() for t in editor.tab_titles() if t not in marks.tabs.values()}
+    for role, title in marks.tabs.items():
+        wanted = str(getattr(config.output, f"{role}_tab"))
+        name = f"{wanted} ({CLASH})" if wanted.casefold() in user_tabs else wanted
+        assert title == name, f"{where}: our {role} tab is titled {title!r}, expected {name!r}"
 
     # 1. Every row carries exactly the engine's values for its contact.
     key_at = contacts.columns.get(config.columns.key)
@@ -315,11 +354,12 @@ def check_sync(
 
     # 3. No cell the user owns changed.
     changed = []
+    user = user_columns(contacts, set(ours.values()))
     for (row, name), value in before.cells.items():
-        if name not in contacts.columns:
+        if name not in user:
             changed.append(f"column {name!r} is gone (row {row}, key {before.keys.get(row)!r})")
             continue
-        now = contacts.rows.get(row, [None] * len(grid[0]))[contacts.columns[name]]
+        now = contacts.rows.get(row, [None] * len(grid[0]))[user[name]]
         if now != value:
             changed.append(
                 f"row {row}, key {before.keys.get(row)!r}, column {name!r}: "

@@ -9,12 +9,11 @@ sync left), so one run lists every step that fails, each with its row, key and c
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 
 import pytest
 
-from tests.scenarios.harness import UNKNOWN_ACTIVITY, Week
+from tests.scenarios.harness import UNKNOWN_ACTIVITY, Week, describe
 
 Step = Callable[[Week], None]
 
@@ -53,6 +52,17 @@ def a_contact_deleted(week: Week) -> None:
 
 def a_user_column_inserted(week: Week) -> None:
     week.insert_user_column(before_header="Company")
+    week.sync()
+
+
+def a_user_column_between_ours(week: Week) -> None:
+    week.insert_user_column(before_header=week.ours()["next_action"])
+    week.sync()
+
+
+def a_user_column_named_like_ours(week: Week) -> None:
+    """A CRM export's own "Stage": the user's; ours becomes "Stage (sheetfunnel)"."""
+    week.insert_user_column(before_header="Company", header="Stage", value="Negotiation")
     week.sync()
 
 
@@ -154,6 +164,7 @@ WEEK: tuple[Step, ...] = (
     sorted_by_name,
     a_contact_deleted,
     a_user_column_inserted,
+    a_user_column_between_ours,
     our_stage_column_moved_to_the_front,
     a_user_column_moved_after_ours,
     a_user_column_deleted,
@@ -161,6 +172,7 @@ WEEK: tuple[Step, ...] = (
     our_why_column_deleted,
     our_stage_since_column_deleted,
     a_stage_typed_into_our_column,
+    a_user_column_named_like_ours,
     new_activities_one_of_an_unknown_type,
     a_contact_added_at_the_bottom,
     tabs_reordered,
@@ -173,13 +185,6 @@ WEEK: tuple[Step, ...] = (
 )
 
 
-def _said(ex: Exception) -> str:
-    """An assertion's message; for any other error, where it was raised too."""
-    if isinstance(ex, AssertionError):
-        return f"AssertionError: {ex}"
-    return "".join(traceback.format_exception(ex, limit=-4)).rstrip()
-
-
 @pytest.mark.parametrize("backend", ["excel", "sheets"])
 def test_a_users_week(new_week: Callable[[str], Week], backend: str) -> None:
     week = new_week(backend)
@@ -188,7 +193,7 @@ def test_a_users_week(new_week: Callable[[str], Week], backend: str) -> None:
         try:
             step(week)
         except Exception as ex:  # the week goes on: list every failing step at the end
-            failures.append(f"step {number} {step.__name__}: {_said(ex)}")
+            failures.append(f"step {number} {step.__name__}: {describe(ex)}")
     assert not failures, (
         f"{len(failures)} of {len(WEEK)} steps failed ({len(WEEK) - week.syncs} syncs did not "
         "complete):\n\n" + "\n\n".join(failures)
