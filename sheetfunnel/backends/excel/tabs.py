@@ -159,4 +159,6 @@ def write_owned_tab(
     if tab.hidden:
         edit.hide_sheet(tab.name)
     touched = (set(edit.new) - before_new) | (set(edit.removed) - before_removed) | {part}
+    if existing is not None and existing.name != tab.name:
+        touched.add(pkg.find(wb_part) or wb_part)  # renamed back: workbook.xml changes
     return touched, existing is None
