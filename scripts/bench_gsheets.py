@@ -30,6 +30,7 @@ from tests.gsheets_emulator import Emulator
 from tests.gsheets_emulator.fixtures import client_for
 from tests.gsheets_emulator.scenario import fill
 from tests.gsheets_emulator.state import Sheet
+from tests.gsheets_emulator.timing import write_window
 
 
 def sync_once(backend: GoogleSheetsBackend, as_of: dt.date = AS_OF) -> WriteResult:
@@ -77,6 +78,14 @@ def measure(emu: Emulator, label: str, fn: Callable[[], WriteResult]) -> None:
         f"ours={wall - server:5.2f}s  cells={result.cells_written}"
     )
     print(f"{'':<22} {kinds}")
+    window = write_window(calls)
+    if window is not None:
+        exposed, remaining = window
+        print(
+            f"{'':<22} write window: {exposed * 1000:.1f} ms from the row check to the last "
+            f"values write (covered by the verification read); unverified after the write: "
+            f"{max(0.0, remaining) * 1000:.1f} ms"
+        )
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from sheetfunnel.backends.gsheets import GoogleSheetsBackend, RetryPolicy
 from sheetfunnel.errors import BusyError, RemoteError
 from tests.gsheets_emulator import Emulator
 from tests.gsheets_emulator.scenario import plan_for, read, seed
+from tests.gsheets_emulator.timing import write_window
 
 
 def sort_request(emu: Emulator, key: str, descending: bool = True) -> list[dict[str, Any]]:
@@ -258,3 +259,21 @@ def test_a_column_inserted_in_the_window_never_costs_a_user_cell(
         ss.titles()[:2] == ["Contacts", "Activities"]
         and len(ss.titles()) == 2 + (not first_sync) * 2
     )
+
+
+@pytest.mark.parametrize("contacts", [50, 5000])
+def test_the_verification_read_follows_the_last_write(
+    emulator: Emulator, gclient: gspread.Client, contacts: int
+) -> None:
+    """The measured window: from the row check to the last values write (where a sort is
+    caught and repaired), and nothing written after the verification read started."""
+    key = seed(emulator, contacts)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    emulator.reset_log()
+    backend.write(plan_for(data), data)
+    window = write_window(emulator.api_calls())
+    assert window is not None
+    exposed, remaining = window
+    assert 0 < exposed < 5 and remaining < 0
+    print(f"{contacts} contacts: exposed {exposed * 1e3:.1f} ms, then {-remaining * 1e3:.1f} ms")

@@ -8,7 +8,7 @@ from sheetfunnel.backends.base import OwnedTab
 from sheetfunnel.errors import InputError
 
 from . import formats
-from .changes import Block, Changes, FormatRead, cell_at, date_format, grow
+from .changes import Block, Changes, cell_at, date_format, grow
 from .model import TAB_KEY, Raw, ReadState, SheetInfo, same, to_json
 
 
@@ -78,13 +78,9 @@ def owned_tab(tab: OwnedTab, state: ReadState, out: Changes) -> None:
         ]
         out.blocks.append(Block(tab.name, 1, 0, values))
         out.undo_blocks.append(Block(tab.name, 1, 0, old))
-        if height > cur_h:  # rows up to cur_h hold our dates already formatted
+        if height > info.rows:  # the grid's own rows got the date format when we created it
             for c in tab.date_columns:
-                if cur_h < info.rows:
-                    out.format_reads.append(
-                        FormatRead(info.sheet_id, tab.name, cur_h, min(height, info.rows), c)
-                    )
-                out.requests.append(date_format(info.sheet_id, cur_h, height, c))
+                out.requests.append(date_format(info.sheet_id, info.rows, height, c))
         out.cells += box_h * box_w
         out.tabs.append(tab.name)
         out.details.append(f"{tab.name}: rewritten ({height} rows)")
@@ -150,8 +146,8 @@ def _create(tab: OwnedTab, rows: list[list[Raw]], state: ReadState, out: Changes
             }
         )
     out.undo_requests.append({"deleteSheet": {"sheetId": sheet_id}})  # its marker goes with it
-    for c in tab.date_columns:
-        out.requests.append(date_format(sheet_id, 0, max(height, 1), c))
+    for c in tab.date_columns:  # the whole column: later rewrites need no format request
+        out.requests.append(date_format(sheet_id, 0, max(height, 100), c))
     out.cells += sum(len(r) for r in rows)
     out.tabs.append(tab.name)
     out.details.append(f"{tab.name}: tab created ({height} rows)")
