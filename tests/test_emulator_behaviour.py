@@ -213,3 +213,58 @@ def test_values_by_data_filter_follow_a_moved_column(gclient: gspread.Client) ->
     assert got["totalUpdatedCells"] == 2
     assert got["responses"][0]["updatedRange"] == "Sheet1!D1:D2"
     assert sh.sheet1.get_all_values() == [["new", "a", "b", "c"], ["", "1", "2", "x"]]
+
+
+def test_sheet_metadata_is_listed_on_its_sheet_and_goes_with_it(gclient: gspread.Client) -> None:
+    """Metadata located on a sheet reads back in sheets[].developerMetadata (locationType
+    SHEET); deleting the sheet, or the column a column marker is on, deletes the metadata."""
+    sh = gclient.create("tab-marks")
+    tab = sh.add_worksheet("Summary", 10, 5)
+    column = {
+        "dimensionRange": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 1, "endIndex": 2}
+    }
+    sh.batch_update(
+        {
+            "requests": [
+                {
+                    "createDeveloperMetadata": {
+                        "developerMetadata": {
+                            "metadataId": 5,
+                            "metadataKey": "sheetfunnel:tab",
+                            "metadataValue": "summary",
+                            "location": {"sheetId": tab.id},
+                            "visibility": "DOCUMENT",
+                        }
+                    }
+                },
+                {
+                    "createDeveloperMetadata": {
+                        "developerMetadata": {
+                            "metadataId": 6,
+                            "metadataKey": "sheetfunnel:column",
+                            "metadataValue": "score",
+                            "location": column,
+                            "visibility": "DOCUMENT",
+                        }
+                    }
+                },
+            ]
+        }
+    )
+    fields = "sheets(properties(title),developerMetadata)"
+    meta = sh.fetch_sheet_metadata({"fields": fields})
+    (mark,) = meta["sheets"][1]["developerMetadata"]
+    assert mark["location"] == {"locationType": "SHEET", "sheetId": tab.id}
+    assert "developerMetadata" not in meta["sheets"][0]  # column markers are not sheet markers
+    sh.del_worksheet(tab)
+    sh.sheet1.delete_columns(2)
+    found = gclient.http_client.request(
+        "post",
+        f"https://sheets.googleapis.com/v4/spreadsheets/{sh.id}/developerMetadata:search",
+        json={"dataFilters": [{"developerMetadataLookup": {"metadataKey": "sheetfunnel:tab"}}]},
+    ).json()
+    assert found == {}
+    meta = sh.fetch_sheet_metadata({"fields": "sheets.data.columnMetadata.developerMetadata"})
+    assert not any(
+        c for c in meta["sheets"][0]["data"][0]["columnMetadata"] if "developerMetadata" in c
+    )
