@@ -62,7 +62,7 @@ def by_email(emu: Emulator, key: str) -> dict[str, list[Any]]:
     return {
         r[0]: {h: (r[i] if i < len(r) else None) for i, h in enumerate(header) if h}
         for r in rows[1:]
-        if r
+        if r and r[0] is not None
     }
 
 
@@ -277,3 +277,31 @@ def test_the_verification_read_follows_the_last_write(
     exposed, remaining = window
     assert 0 < exposed < 5 and remaining < 0
     print(f"{contacts} contacts: exposed {exposed * 1e3:.1f} ms, then {-remaining * 1e3:.1f} ms")
+
+
+@pytest.mark.parametrize("edit", ["insertDimension", "deleteDimension"])
+def test_rows_inserted_or_deleted_in_the_window_are_repaired(
+    emulator: Emulator, gclient: gspread.Client, edit: str
+) -> None:
+    key = seed(emulator, 20)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    backend.write(plan_for(data), data)
+    data = read(backend)
+    plan = plan_for(data, shift=3)
+    rows = {"sheetId": 0, "dimension": "ROWS", "startIndex": 2, "endIndex": 5}
+    action = lambda: emulator.apply(key, [{edit: {"range": rows}}])  # noqa: E731
+    emulator.before_next(action, method="POST", path_contains="batchUpdateByDataFilter")
+    result = backend.write(plan, data)
+    assert any("realigned" in d for d in result.details)
+    now = by_email(emulator, key)
+    gone = {f"contact{i}@example.com" for i in (1, 2, 3)} if edit == "deleteDimension" else set()
+    assert set(now) == set(plan.keys) - gone
+    for i, email in enumerate(plan.keys):
+        if email not in gone:
+            assert [now[email][c.header] for c in plan.columns] == [
+                c.values[i] for c in plan.columns
+            ]
+    with emulator.lock:
+        blank = [r for r in emulator.spreadsheets[key].sheets[0].rows[1:] if r and r[0] is None]
+    assert all(all(c is None for c in r) for r in blank)  # inserted rows: our cells cleared

@@ -67,6 +67,7 @@ class GoogleSheetsBackend:
         self.retry = retry or retrying.RetryPolicy()
         self.max_payload = max_payload
         self.account = account_email(client)
+        self._rows: int | None = None  # grid rows the last row check saw
         if client.http_client.timeout is None:
             client.set_timeout(DEFAULT_TIMEOUT)  # gspread waits forever by default
 
@@ -209,14 +210,17 @@ class GoogleSheetsBackend:
     def _snapshot(
         self, guard: window.Guard, during: str
     ) -> tuple[list[Raw], list[window.Identity]]:
-        """One read: the header row and each data row's identity, as the sheet is now."""
+        """One read: the header row and each data row's identity, as the sheet is now (and
+        the grid's row count, kept in `self._rows` for a realignment)."""
         res = self._call(
             lambda: self._http.values_batch_get(
                 self.key, window.snapshot_ranges(guard), params=dict(VALUE_PARAMS)
             ),
             during,
         )
-        return window.parse_snapshot(guard, [grid_rows(vr) for vr in res.get("valueRanges", [])])
+        ranges = res.get("valueRanges", [])
+        self._rows = window.grid_height(ranges[-1].get("range", "")) if ranges else None
+        return window.parse_snapshot(guard, [grid_rows(vr) for vr in ranges])
 
     def _check_rows(self, guard: window.Guard) -> None:
         """Before writing: rows sorted or inserted since the read would put scores on the
@@ -245,7 +249,9 @@ class GoogleSheetsBackend:
             if repairs == MAX_REPAIRS:
                 break
             pairing = window.match(fresh, guard.read_ids)
-            blocks = window.realign(guard.plan, guard.changes, values, pairing, guard.extent)
+            blocks = window.realign(
+                guard.plan, guard.changes, values, pairing, guard.extent, self._rows
+            )
             try:
                 for chunk in self._chunks(blocks):
                     self._send_values([blocks[i] for i in chunk], "realigning moved rows")
@@ -348,7 +354,7 @@ class GoogleSheetsBackend:
             return positional
         old = window.as_read(guard.plan, guard.state, changes, guard.extent)
         pairing = window.match(fresh, guard.read_ids)
-        blocks = window.realign(guard.plan, changes, old, pairing, guard.extent)
+        blocks = window.realign(guard.plan, changes, old, pairing, guard.extent, self._rows)
         # header cells we changed: positional (columns did not move)
         header_undo = [b for b in positional if b.row == guard.plan.header_row]
         return blocks + [

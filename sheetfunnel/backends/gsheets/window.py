@@ -9,6 +9,7 @@ new row order, each value following its row's identity.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,12 +121,15 @@ def realign(
     values: dict[str, list[Raw]],
     pairing: list[int | None],
     extent: int,
+    rows: int | None = None,
 ) -> list[Block]:
     """Every managed column written whole for the new row order: row r gets the values of
     the row it was (`pairing[r]`), a row nobody knows gets empty cells, rows past the end
-    down to `extent` are cleared."""
+    down to `extent` are cleared (within the grid's `rows`, when known)."""
     h = plan.header_row
     height = max(len(pairing), extent)
+    if rows is not None:  # the grid as it is now (a user may have deleted rows meanwhile)
+        height = min(height, max(rows - h, len(pairing)))
     blocks = []
     for col in plan.columns:
         column = values[col.field]
@@ -208,6 +212,12 @@ def snapshot_ranges(g: Guard) -> list[str]:
         return [q]
     letter = col_letter(lay.key_column)
     return [f"{q}!{h}:{h}", f"{q}!{letter}{h + 1}:{letter}"]
+
+
+def grid_height(echoed: str) -> int | None:
+    """The sheet's row count from a range the API echoes (clamped to the grid: 'X'!A2:A1000)."""
+    m = re.search(r"(\d+)$", echoed)
+    return int(m.group(1)) if m else None
 
 
 def parse_snapshot(g: Guard, got: list[Grid]) -> tuple[list[Raw], list[Identity]]:
