@@ -290,3 +290,25 @@ def test_pinned_column_with_a_value_below_the_table_is_refused(tmp_path: Path) -
     with pytest.raises(SpreadsheetError, match=r"cell D10 .*output\.columns\.score"):
         backend.write(build_plan(data, columns=pinned, tabs=()), data)
     assert path.read_bytes() == before
+
+
+def test_defined_names_of_the_user_are_never_touched(contacts_xlsx: Path) -> None:
+    from excel_helpers import define_names
+
+    define_names(
+        contacts_xlsx,
+        {"budget_total": "Contacts!$E$2:$E$6", "_sheetfunnel_notes": "Contacts!$A:$A"},
+        hidden=False,
+    )
+    backend = ExcelBackend(contacts_xlsx)
+    data = backend.read("Contacts", 1, None, 1, key_header="email")
+    assert data.ownership.columns == {}
+    backend.write(build_plan(data), data)
+    names = workbook_names(contacts_xlsx)
+    assert names["budget_total"] == ("Contacts!$E$2:$E$6", None)
+    assert names["_sheetfunnel_notes"] == ("Contacts!$A:$A", None)
+    assert len(names) == 2 + 4 + 2  # the user's two, our four columns and two tabs
+    ws = openpyxl.load_workbook(contacts_xlsx)["Contacts"]
+    assert (
+        ws["A2"].value == "user0@example.com"
+    )  # a user name over column A made it no column of ours
