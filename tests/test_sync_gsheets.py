@@ -103,3 +103,31 @@ def test_an_unknown_sheet(emulator, sheet):
     result = sync("1" * 40)
     assert result.exit_code == 7
     assert result.output.startswith(f"Error: Spreadsheet not found: {'1' * 40}.")
+
+
+def test_a_crm_exports_own_stage_score_and_summary_stay_untouched(emulator, sheet):
+    with emulator.lock:
+        book = emulator.spreadsheets[sheet]
+        tab = book.sheets[0]
+        width = max(len(r) for r in tab.rows)
+        rows = [[c.value if c else None for c in r] + [None] * (width - len(r)) for r in tab.rows]
+        rows[0] += ["Stage", "Score"]
+        for i, row in enumerate(rows[1:]):
+            row += ["Won" if i % 3 else "Open", 1000 + i]
+        fill(tab, rows)
+        summary = Sheet(9, "Summary")
+        fill(summary, [["Quarter", "Revenue"], ["Q1", 1200]])
+        book.sheets.append(summary)
+    before = rows_of(emulator, sheet, "Contacts")
+    result = sync(sheet)
+    assert result.exit_code == 0, result.output
+    after = rows_of(emulator, sheet, "Contacts")
+    assert [r[: width + 2] for r in after] == [r[: width + 2] for r in before]
+    assert rows_of(emulator, sheet, "Summary") == [["Quarter", "Revenue"], ["Q1", 1200]]
+    ours = after[0][width + 2 :]
+    assert "Stage" not in ours and "Score" not in ours and len(ours) == 7
+    titles = emulator.spreadsheets[sheet].titles()
+    assert titles[:3] == ["Contacts", "Activities", "Summary"] and len(titles) == 6
+    assert [t for t in titles[3:] if "Summary" in t] == ["Summary (sheetfunnel)"]
+    again = sync(sheet)
+    assert again.exit_code == 0 and "nothing changed" in again.output.splitlines()[-1]
