@@ -262,6 +262,11 @@ def _edit_tables(
             if grown is not None:
                 edit.put(table.part, grown)
                 out.details.append(f"table {table.part} grown over the managed columns")
+            elif new_cols:
+                out.details.append(
+                    f"new managed columns placed outside table {table.part} (something of "
+                    "yours follows it), on the rows of its contacts"
+                )
 
 
 def beside_workbook(workbook_part: str, name: str) -> str:
