@@ -312,3 +312,17 @@ def test_defined_names_of_the_user_are_never_touched(contacts_xlsx: Path) -> Non
     assert (
         ws["A2"].value == "user0@example.com"
     )  # a user name over column A made it no column of ours
+
+
+def test_a_key_header_in_two_tables_is_reported_not_guessed(tmp_path: Path) -> None:
+    path = tmp_path / "twokeys.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Contacts")
+    for c0, name in ((0, "Left"), (3, "Right")):
+        cols = [{"header": "email"}, {"header": "n"}]
+        ws.add_table(0, c0, 2, c0 + 1, {"data": [["a@x", 1], ["b@x", 2]], "name": name,
+                                        "columns": cols})  # fmt: skip
+    wb.close()
+    data = ExcelBackend(path).read("Contacts", 1, None, 1, key_header="email")
+    assert data.duplicates == {"Contacts": {"email": ("A", "D"), "n": ("B", "E")}}
+    assert list(data.contacts.columns) == ["email", "n", "email (2)", "n (2)"]
