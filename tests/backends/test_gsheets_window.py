@@ -305,3 +305,17 @@ def test_rows_inserted_or_deleted_in_the_window_are_repaired(
     with emulator.lock:
         blank = [r for r in emulator.spreadsheets[key].sheets[0].rows[1:] if r and r[0] is None]
     assert all(all(c is None for c in r) for r in blank)  # inserted rows: our cells cleared
+
+
+def test_a_failed_verification_read_says_the_values_were_written(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 10)
+    backend = GoogleSheetsBackend(
+        gclient, key, retry=RetryPolicy(attempts=2, sleep=lambda s: None, jitter=lambda: 0.0)
+    )
+    data = read(backend)
+    emulator.fail_next(503, count=2, after=1, method="GET", path_contains="values:batchGet")
+    with pytest.raises(RemoteError, match="values were written but could not be checked") as info:
+        backend.write(plan_for(data), data)
+    assert "Nothing was written" not in str(info.value)

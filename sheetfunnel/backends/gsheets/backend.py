@@ -45,6 +45,10 @@ FORMAT_FIELDS = (
     "data(startRow,startColumn,rowData(values(userEnteredFormat(numberFormat)))))"
 )
 SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
+UNCHECKED = (
+    "The values were written but could not be checked against rows moved meanwhile: run the "
+    "sync again (it puts every contact's values back on its own row)."
+)
 UNCERTAIN = (
     "Google may or may not have applied this change; run the sync again to finish it "
     "(a sync converges)."
@@ -208,7 +212,7 @@ class GoogleSheetsBackend:
         )
 
     def _snapshot(
-        self, guard: window.Guard, during: str
+        self, guard: window.Guard, during: str, outcome: str = NOTHING
     ) -> tuple[list[Raw], list[window.Identity]]:
         """One read: the header row and each data row's identity, as the sheet is now (and
         the grid's row count, kept in `self._rows` for a realignment)."""
@@ -217,6 +221,7 @@ class GoogleSheetsBackend:
                 self.key, window.snapshot_ranges(guard), params=dict(VALUE_PARAMS)
             ),
             during,
+            outcome=outcome,
         )
         ranges = res.get("valueRanges", [])
         self._rows = window.grid_height(ranges[-1].get("range", "")) if ranges else None
@@ -240,7 +245,7 @@ class GoogleSheetsBackend:
         aligned, values = guard.read_ids, window.planned(guard.plan)
         what = "kept moving"
         for repairs in range(MAX_REPAIRS + 1):
-            header, fresh = self._snapshot(guard, "verifying that rows did not move")
+            header, fresh = self._snapshot(guard, "verifying that rows did not move", UNCHECKED)
             if header != guard.expected_header:
                 what = "were inserted, deleted or moved"
                 break  # our values followed our columns, but the row check cannot: undo
