@@ -228,8 +228,10 @@ def previous(
     if state:
         table = state_frame(state, config, data).set_index("key")
         who = _key(contacts["key"])
-        stage = who.map(table["stage"]).astype("string")
-        since = pd.Series(who.map(table["since"]).to_numpy("datetime64[ns]"), index=index)
+        # reindex keeps the column's dtype even with no contacts (map would give float64)
+        stage = pd.Series(table["stage"].reindex(who.to_numpy()).to_numpy(), index=index)
+        stage = stage.astype("string")
+        since = pd.Series(table["since"].reindex(who.to_numpy()).to_numpy(), index=index)
         differs = shown.notna() & shown.str.strip().ne(stage.fillna("")).fillna(False)
         typed = tuple(
             (str(k), str(v))

@@ -171,3 +171,16 @@ def test_a_users_column_repeating_our_header_is_seen_through_its_frame_name():
     row = contact("a@x.com", Stage="MQL", **{"Stage (2)": "Negotiation"})
     sheet = data([row], columns={"stage": "Stage"}, duplicates={"Contacts": {"Stage": ("L", "S")}})
     assert owned.resolve_names(Config(), sheet).columns["stage"] == "Stage (sheetfunnel)"
+
+
+def test_previous_of_a_contacts_tab_emptied_to_its_header():
+    header_only = raw([contact("a@x.com")]).iloc[:0]
+    config = Config()
+    results = engine.score(config, header_only, None, as_of=DAY)
+    sheet = SheetData(
+        contacts=header_only.assign(Stage=None),
+        ownership=Ownership(columns={"stage": "Stage"}),
+        owned={"state": STATE},
+    )
+    before = owned.previous(config, sheet, results.contacts, results.row_contact)
+    assert len(before.stage) == len(before.since) == 0 and not before.typed
