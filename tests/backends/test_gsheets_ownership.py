@@ -284,3 +284,20 @@ def test_contacts_emptied_to_the_header_clears_our_cells(
     ]
     data = read(backend)
     assert not backend.write(empty, data).changed
+
+
+def test_a_pinned_letter_past_the_users_columns_is_created_fresh(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 5)
+    backend = GoogleSheetsBackend(gclient, key)
+    data = read(backend)
+    plan = plan_for(data)
+    pinned = tuple(replace(c, letter="M") if c.field == "score" else c for c in plan.columns)
+    result = backend.write(replace(plan, columns=pinned), data)
+    assert result.changed
+    header = values(emulator, key, "Contacts")[0]
+    assert header[12] == "Score" and header[6:9] == ["Stage", "Next action", "Why"]
+    assert ("sheetfunnel:column", "score", 12) in marks(emulator, key)
+    data = read(backend)
+    assert not backend.write(replace(plan_for(data), columns=pinned), data).changed

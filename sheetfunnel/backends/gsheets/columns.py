@@ -59,24 +59,29 @@ def make_room(
     out: Changes,
     growth: Changes,
 ) -> None:
-    """Rows for the values, and a fresh column for each new unpinned field: inserted at its
-    place when inside the grid (a column the user adds meanwhile cannot be the one we fill),
-    appended past it otherwise. Undo deletes the inserted columns wherever they are then
-    and shrinks the grid back."""
+    """Rows for the values, and a fresh column for each new field: inserted at its place when
+    inside the grid (a column the user adds meanwhile cannot be the one we fill), appended
+    past it otherwise; only a letter pinned between the user's columns is written in place.
+    Undo deletes the inserted columns wherever they are then and shrinks the grid back."""
     count = info.columns
     inserted = 0
     pinned_need = 0
-    # columns that stay where they are: marked ones, and pinned letters
-    staying = {m.column for m in state.marks if m.sheet_id == info.sheet_id} | {
-        out.placed[col.field] for col in plan.columns if col.letter
+    grid = state.grids.get(plan.sheet, ())
+    width = max((len(r) for r in grid), default=0)
+    new = [col for col in plan.columns if state.column_for(info.sheet_id, col.field) is None]
+    # a pinned letter between the user's columns is written in place (an insert there would
+    # shift their columns); columns that stay put must not be shifted by our inserts either
+    in_place = {
+        col.field
+        for col in new
+        if col.letter and _index(col.letter) == out.placed[col.field] < width
     }
-    for col in sorted(plan.columns, key=lambda col: out.placed[col.field]):
+    staying = {m.column for m in state.marks if m.sheet_id == info.sheet_id and m.field} | {
+        out.placed[f] for f in in_place
+    }
+    for col in sorted(new, key=lambda col: out.placed[col.field]):
         c = out.placed[col.field]
-        if state.column_for(info.sheet_id, col.field) == c:
-            continue
-        letter_placed = bool(col.letter) and _index(col.letter or "") == c
-        # an insert would shift a column of ours lying further right: write in place instead
-        if letter_placed or any(k > c for k in staying):
+        if col.field in in_place or any(k > c for k in staying):
             pinned_need = max(pinned_need, c + 1)
             continue
         out.fresh.add(col.field)
