@@ -162,10 +162,17 @@ def test_sort_in_the_window_without_a_key_column(
     assert not backend.write(plan_for(data, key_header=""), data).changed
 
 
+@pytest.mark.parametrize("between_users_columns", [False, True])
 def test_rollback_restores_the_number_formats_a_date_column_replaced(
-    emulator: Emulator, gclient: gspread.Client
+    emulator: Emulator, gclient: gspread.Client, between_users_columns: bool
 ) -> None:
+    """K pinned for Stage since, K formatted by the user: past the user's columns K is
+    inserted fresh (undo deletes it); between them (a user column at L) K is formatted in
+    place, its prior formats read first and put back by the undo."""
     key = seed(emulator, 12)
+    if between_users_columns:
+        ws = gclient.open_by_key(key).sheet1
+        ws.update([["Region"], *[["EU"]] * 12], "L1")
     currency = {"numberFormat": {"type": "CURRENCY", "pattern": "$#,##0.00"}}
     gclient.open_by_key(key).batch_update(
         {
@@ -201,10 +208,15 @@ def test_rollback_restores_the_number_formats_a_date_column_replaced(
     plan = replace(plan, columns=(*plan.columns, since))
     with emulator.lock:
         formats_before = dict(emulator.spreadsheets[key].sheets[0].formats)
+    cells_before = _cells(emulator, key)
+    emulator.reset_log()
     emulator.fail_next(503, count=2, method="POST", path_contains="values:batchUpdate")
     with pytest.raises(RemoteError, match="rolled back: the spreadsheet is as before"):
         backend.write(plan, data)
     assert emulator.spreadsheets[key].sheets[0].formats == formats_before
+    assert _cells(emulator, key) == cells_before
+    format_reads = [c for c in emulator.api_calls() if "numberFormat" in c.query]
+    assert len(format_reads) == int(between_users_columns)
     data = read(backend)
     backend.write(plan, data)  # and when it works, K holds dates shown as dates
     sheet = emulator.spreadsheets[key].sheets[0]
