@@ -164,10 +164,12 @@ class GoogleSheetsBackend:
 
     # --- write ---
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
-        """Reads only when nothing changed or on dry_run. Else: a re-read of the row order, one
-        spreadsheets:batchUpdate (structure first), one values:batchUpdate (chunked past ~2 MB),
-        then a read that verifies the row order again: rows moved meanwhile are repaired
-        (each contact's values follow its row), else everything is rolled back."""
+        """Reads only when nothing changed or on dry_run. Else: a re-read of the row order
+        (rows moved since the read: nothing is written), one spreadsheets:batchUpdate (new
+        columns inserted and marked, formats, rules, tabs), one values:batchUpdateByDataFilter
+        (our columns addressed by their markers; chunked past ~2 MB), then a read that
+        verifies the row order again: rows moved meanwhile are realigned (each contact's
+        values follow its row); rows that keep moving or moved columns roll everything back."""
         state = data.token
         if not isinstance(state, ReadState) or state.key != self.key:
             raise InputError(
