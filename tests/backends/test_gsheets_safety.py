@@ -94,7 +94,9 @@ def test_failed_chunk_restores_the_chunks_already_written(
     emulator.fail_next(500, count=3, after=2, method="POST", path_contains="values:batchUpdate")
     with pytest.raises(RemoteError, match="rolled back"):
         small.write(plan_for(data, shift=1), data)
-    writes = [c.status for c in emulator.api_calls() if c.path.endswith("values:batchUpdateByDataFilter")]
+    writes = [
+        c.status for c in emulator.api_calls() if c.path.endswith("values:batchUpdateByDataFilter")
+    ]
     assert writes[:5] == [200, 200, 500, 500, 500] and set(writes[5:]) == {200}
     assert len(writes) == 7  # the two restores
     assert snapshot(emulator, key) == before
