@@ -331,3 +331,22 @@ def test_a_failed_verification_read_says_the_values_were_written(
     with pytest.raises(RemoteError, match="values were written but could not be checked") as info:
         backend.write(plan_for(data), data)
     assert "Nothing was written" not in str(info.value)
+
+
+def test_sort_between_two_value_chunks_is_repaired(
+    emulator: Emulator, gclient: gspread.Client
+) -> None:
+    key = seed(emulator, 300)
+    setup = GoogleSheetsBackend(gclient, key)
+    data = read(setup)
+    setup.write(plan_for(data), data)
+    small = GoogleSheetsBackend(gclient, key, max_payload=4_000)
+    data = read(small)
+    plan = plan_for(data, shift=1)
+    emulator.before_next(
+        sorter(emulator, key), after=1, method="POST", path_contains="batchUpdateByDataFilter"
+    )
+    result = small.write(plan, data)
+    writes = [c for c in emulator.api_calls() if c.path.endswith("batchUpdateByDataFilter")]
+    assert len(writes) > 3 and any("realigned" in d for d in result.details)
+    assert_each_contact_has_its_own(emulator, key, plan)
