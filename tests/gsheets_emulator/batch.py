@@ -138,6 +138,9 @@ class Batch(ObjectRequests):
             raise RequestError(f"Column count {cols} exceeds the maximum of {MAX_COLUMNS}.")
         sheet.title, sheet.hidden = title, hidden
         sheet.resize(rows, cols)
+        self.ss.metadata = [  # rows/columns cut off the grid take their metadata with them
+            m for m in self.ss.metadata if not _past_grid(m, sheet.sheet_id, rows, cols)
+        ]
         sheet.extra = normalise_format(
             {
                 k: v
@@ -377,6 +380,14 @@ def _shift_refs(formula: str, rows: bool, mapping: Callable[[int], int | None]) 
 
     parts = formula.split('"')
     return '"'.join(_REF.sub(one, p) if i % 2 == 0 else p for i, p in enumerate(parts))
+
+
+def _past_grid(meta: dict[str, Any], sheet_id: int, rows: int, cols: int) -> bool:
+    dr = meta.get("location", {}).get("dimensionRange")
+    if not dr or dr.get("sheetId", 0) != sheet_id:
+        return False
+    limit = cols if dr.get("dimension") == "COLUMNS" else rows
+    return dr.get("startIndex", 0) >= limit
 
 
 def _meta_sheet(meta: dict[str, Any]) -> int | None:

@@ -59,6 +59,8 @@ class Changes:
     column_ids: dict[int, int] = field(default_factory=dict)
     #: fields whose column this write creates, empty (inserted or appended to the grid)
     fresh: set[str] = field(default_factory=set)
+    #: the fresh ones inserted inside the grid (undo deletes the column, marker and all)
+    inserted: set[str] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:

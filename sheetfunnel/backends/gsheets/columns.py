@@ -102,6 +102,7 @@ def make_room(
             growth.undo_requests.insert(0, {DELETE_MARKED: column_id(info.sheet_id, col.field, c)})
             count += 1
             inserted += 1
+            out.inserted.add(col.field)
         else:
             growth.requests.append(
                 {
@@ -192,7 +193,8 @@ def column_marks(plan: WritePlan, state: ReadState, info: SheetInfo, out: Change
             continue
         mid = column_id(info.sheet_id, col.field, c)
         out.requests.append(marker(COLUMN_KEY, col.field, column_location(info.sheet_id, c), mid))
-        out.undo_requests.append(unmark(mid))
+        if col.field not in out.inserted:  # an inserted column's undo deletes it, marker too
+            out.undo_requests.append(unmark(mid))
         out.column_ids[c] = mid
         added.append(col.header)
     if added:
