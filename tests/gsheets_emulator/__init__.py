@@ -7,12 +7,17 @@ Proved faithful by replaying every recorded real exchange in ../shared/fixtures/
     client = gspread.Client(auth=Credentials(token="test-token"))
     mount(client.http_client.session, emu.url)   # sheets/www.googleapis.com -> 127.0.0.1
     emu.fail_next(429, count=2); emu.hang_next(5.0)   # faults for the next requests
+    emu.before_next(action, path_contains=":batchUpdate")  # another client's edit lands first
+    emu.apply(key, requests)                          # a batchUpdate from another client
     emu.api_calls()                                   # (method, path, bytes, status, seconds)
     emu.stop()
 
 Modules: server (HTTP routing, auth, faults, log), auth (/token: service-account JWTs),
 state (the model), a1 (ranges), values (cell input/rendering, colours), values_api,
-sheets_get (spreadsheets.get + field masks via fields), batch/batch_objects (batchUpdate).
+sheets_get (spreadsheets.get + field masks via fields), batch/batch_objects (batchUpdate),
+timing (the write window, from the request log), scenario (seeding, plans).
+values:batchUpdateByDataFilter (a1Range and developer-metadata filters) has no recording to
+replay: it answers like values:batchUpdate.
 Not emulated: formulas beyond arithmetic, protected ranges, filters, pivots, merges, chart
 ranges following moved cells, Drive beyond create/get/delete.
 """
