@@ -218,6 +218,7 @@ def test_maven_closed_deals_only(maven):
     assert maven.warnings == (
         f"the scorecard's cross-validated AUC is {auc['scorecard']:.3f}: these fields barely "
         "tell positives from negatives, so the learned points are mostly noise",
+        "[calibrate.targets] names stages the ladder does not have (SQL, Prospect): ignored",
     )
 
 

@@ -275,6 +275,10 @@ def test_calibrate_on_maven_prints_the_report(tmp_path):
     assert "Cross-validated AUC (5 stratified folds, 6,711 contacts, 4,238 positive)" in lines
     warning = "Warning: the scorecard's cross-validated AUC is 0.513: these fields barely tell"
     assert any(line.startswith(warning) for line in lines)
+    assert (
+        "Warning: [calibrate.targets] names stages the ladder does not have (SQL, Prospect): "
+        "ignored"
+    ) in lines
     for title in (
         "Lift and calibration by decile",
         "Top 10 factors",

@@ -10,7 +10,7 @@ import pytest
 
 from sheetfunnel.calibrate.evaluate import MIN_PER_FOLD, auc, deciles, fold_count
 from sheetfunnel.calibrate.features import Candidate, FieldData, _bins, _monotone, range_name
-from sheetfunnel.calibrate.ladder import MIN_STAGE, learn_thresholds
+from sheetfunnel.calibrate.ladder import MIN_STAGE, learn_thresholds, on_scale
 from sheetfunnel.calibrate.scorecard import _floor_at_zero
 from sheetfunnel.calibrate.snippet import write_into
 from sheetfunnel.config import FitRule, load_config
@@ -99,6 +99,14 @@ def test_a_stage_the_data_cannot_hold_is_reported_not_silently_emptied():
     assert table["status"].tolist() == ["met", "unsupported", "unsupported"]
     assert table["min_score"].tolist() == [4.0, 7.0, 7.0]  # above every score: empty
     assert table["contacts"].tolist() == [30, 0, 0]
+
+
+def test_cuts_are_carried_to_the_final_scale_by_the_share_they_pass():
+    final = np.repeat([0.0, 5.0, 9.0, 13.0], 100)
+    # 300, 200 and 100 contacts at or above the cuts on out-of-fold scores
+    assert on_scale([300, 200, 100], final) == [5.0, 9.0, 13.0]
+    assert on_scale([290, 280], final) == [5.0, 9.0]  # strictly rising, nearest count
+    assert on_scale([100, 90], final) == [13.0, 14.0]  # no higher score left: empty
 
 
 def test_folds_are_reduced_to_keep_both_outcomes_in_each_and_refused_below_two():

@@ -206,7 +206,8 @@ def _calibrate(
             "enough positives and negatives to measure an AUC",
             *found,
         )
-    found += ladder_warnings(marks, table, float(data.y.mean()), MIN_STAGE)
+    chosen = wanted != Config().calibrate.targets
+    found += ladder_warnings(marks, table, float(data.y.mean()), MIN_STAGE, chosen=chosen)
     positives = int(data.y.sum())
     negatives = len(data.y) - positives
     too_small = ""

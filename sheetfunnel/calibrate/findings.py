@@ -104,10 +104,17 @@ def factors(card: Scorecard, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
 
 
 def ladder_warnings(
-    thresholds: pd.DataFrame, funnel: pd.DataFrame, base: float, min_stage: int
+    thresholds: pd.DataFrame,
+    funnel: pd.DataFrame,
+    base: float,
+    min_stage: int,
+    *,
+    chosen: bool = True,
 ) -> tuple[str, ...]:
     """Per stage, a target the data could not follow and what placed the cut instead; the
-    targets the data supports; a learned funnel whose conversion does not rise."""
+    targets the data supports; a learned funnel whose conversion does not rise. Targets for
+    stages the ladder lacks are flagged when `chosen` (not the built-in defaults, which a
+    config with its own ladder inherits without asking)."""
     out = []
     for row in thresholds.itertuples():
         proposal = (
@@ -133,6 +140,12 @@ def ladder_warnings(
                 f"contacts in it and in each stage below: min_score set above every score "
                 f"({row.min_score:g}), so it stays empty; gather more history or drop the stage"
             )
+    absent = thresholds.loc[thresholds["status"] == "not on the ladder", "stage"].tolist()
+    if absent and chosen:
+        out.append(
+            f"[calibrate.targets] {'names stages' if len(absent) > 1 else 'names a stage'} "
+            f"the ladder does not have ({', '.join(absent)}): ignored"
+        )
     missed = thresholds["status"].isin(["below base rate", "not reached", "no target"])
     if missed.any() and thresholds.loc[missed, "proposed"].notna().all():
         supported = thresholds[thresholds["status"] != "not score-based"]

@@ -146,8 +146,13 @@ def on_scale(cut_counts: list[int], final: np.ndarray) -> list[float]:
     out: list[float] = []
     j_prev = -1
     for m in cut_counts:
-        j = int(np.argmin(np.abs(at - m) + np.where(np.arange(len(at)) <= j_prev, np.inf, 0)))
-        out.append(float(values[j]) if np.isfinite(at[j]) else float(values[-1]) + 1)
+        gap = np.abs(at - m) + np.where(np.arange(len(at)) <= j_prev, np.inf, 0)
+        if not len(gap) or np.isinf(gap.min()):  # no higher score left: the stage is empty
+            out.append(float(values[-1]) + 1 if len(values) else 0.0)
+            j_prev = len(values)
+            continue
+        j = int(np.argmin(gap))
+        out.append(float(values[j]))
         j_prev = j
     return out
 

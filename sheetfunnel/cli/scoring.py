@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .. import engine, export, report
 from ..config import Config, load_config
@@ -216,9 +217,9 @@ def calibrate_command(
     )
     click.echo(f"Left out {cal.unlabelled:,} contacts without an outcome.")
     for warning in cal.warnings:
-        stderr.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+        stderr.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     for notice in cal.notices:
-        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
     click.echo(f"Wrote the lift and calibration chart to {written.chart}")
     click.echo(f"Wrote the funnel before and after to {written.funnel}")
     if written.snippet is not None:
