@@ -3,7 +3,7 @@
 Each score-based rung of the ladder gets the lowest out-of-fold score whose contacts at or
 above it convert at the rung's target rate; the cuts then rise strictly up the ladder and
 every stage keeps at least MIN_STAGE contacts (by score). A target the data cannot meet (at
-or below the base rate, above what the best decile reaches) is reported with a proposal the
+or below the base rate, or reached by no MIN_STAGE contacts) is reported with a proposal the
 data supports, and the proposal places the cut.
 """
 
