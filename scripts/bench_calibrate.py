@@ -59,9 +59,11 @@ def main() -> None:
     print(f"learned min_score: {marks}")
     print("funnel (contacts, share, conversion): hand-set -> learned, out of fold")
     for r in cal.funnel.itertuples():
+        before = "-" if r.before_rate != r.before_rate else f"{r.before_rate:.1%}"
+        after = "-" if r.after_rate != r.after_rate else f"{r.after_rate:.1%}"
         print(
-            f"  {r.stage:<10} {r.before_contacts:>6,} {r.before_share:6.1%} {r.before_rate:6.1%}"
-            f" -> {r.after_contacts:>6,} {r.after_share:6.1%} {r.after_rate:6.1%}"
+            f"  {r.stage:<10} {r.before_contacts:>6,} {r.before_share:6.1%} {before:>6}"
+            f" -> {r.after_contacts:>6,} {r.after_share:6.1%} {after:>6}"
         )
     print(f"scorecard lines: {len(cal.scorecard.lines)}; peak RSS {rss:,.0f} MB")
 
