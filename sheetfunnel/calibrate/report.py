@@ -4,6 +4,7 @@ config written in place)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +172,9 @@ def save(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as ex:
         raise InputError(f"{out_dir}: cannot create the folder: {ex}", file=str(out_dir)) from ex
-    chart = write_chart(cal, out_dir / CHART)
+    with warnings.catch_warnings():  # layout notes on tiny data: not the user's concern
+        warnings.simplefilter("ignore")
+        chart = write_chart(cal, out_dir / CHART)
     funnel = out_dir / FUNNEL
     cal.funnel.drop(columns=["ladder"]).to_csv(funnel, index=False, float_format="%.4f")
     thresholds = out_dir / THRESHOLDS
