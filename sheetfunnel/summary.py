@@ -138,8 +138,16 @@ def summarise(config: Config, results: pd.DataFrame, as_of: pd.Timestamp) -> Sum
 
 
 def _by_group(results: pd.DataFrame, field: str) -> pd.DataFrame:
-    """Leads, prospects, customers and conversion rates per value of `field`."""
-    key = results[field].astype("string").fillna("(blank)")
+    """Leads, prospects, customers and conversion rates per value of `field`.
+
+    Values that differ only in case or surrounding spaces ("Google", "google ") are one
+    group, as scoring and calibrate match them; the group shows the first spelling met.
+    """
+    text = results[field].astype("string").str.strip()
+    text = text.where(text != "")
+    folded = text.str.casefold()
+    first = text.groupby(folded, sort=False).first()
+    key = folded.map(first).astype("string").fillna("(blank)")
     kind = results["kind"]
     frame = pd.DataFrame(
         {

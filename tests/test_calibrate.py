@@ -1,5 +1,6 @@
-"""calibrate on real data: the bank campaign (AUC, rounding loss, engine agreement) and the
-Maven CRM (closed deals only), plus the leakage guard and the snippet as a config."""
+"""calibrate on real data: the bank campaign (AUC, rounding loss, the gradient-boosting
+ceiling, engine agreement, the funnel after --write) and the Maven CRM (closed deals only),
+plus the leakage guard, the snippet as a config and thresholds on a planted signal."""
 
 import itertools
 import tomllib
@@ -10,7 +11,7 @@ import pytest
 from helpers import DATASETS, ROOT
 
 from sheetfunnel.calibrate import calibrate, calibrate_source
-from sheetfunnel.calibrate.snippet import merge
+from sheetfunnel.calibrate.snippet import merge, write_into
 from sheetfunnel.config import config_from_dict, load_config
 from sheetfunnel.engine import score
 from sheetfunnel.errors import ConfigError
@@ -97,12 +98,113 @@ def test_bank_lift_calibration_thresholds_and_factors(bank):
     assert (lift["predicted"] - lift["observed"]).abs().max() < 0.02
     marks = bank.thresholds.set_index("stage")
     assert marks.index.tolist() == ["MQL", "SQL", "Prospect"]
-    assert marks["min_score"].is_monotonic_increasing
+    assert marks["status"].tolist() == ["met"] * 3
+    assert marks["min_score"].is_monotonic_increasing and marks["min_score"].is_unique
     assert (marks["observed"] >= marks["target"]).all()
     top = bank.factors.head(10)
     assert len(top) == 10 and top["importance"].is_monotonic_decreasing
     assert bank.warnings == ()
     assert bank.field_auc["auc"].max() < 0.95
+
+
+def test_bank_ceiling_and_spread_put_the_scorecard_in_context(bank):
+    auc, spread = bank.evaluation.auc, bank.evaluation.spread
+    print(f"bank: gradient-boosting ceiling {auc['ceiling']:.4f}, sd {spread['scorecard']:.4f}")
+    # the readable integer scorecard gives up little to a boosted model on the same folds
+    assert auc["scorecard"] < auc["ceiling"] < auc["scorecard"] + 0.03
+    assert 0 < spread["scorecard"] < 0.02
+    assert bank.evaluation.folds["ceiling"].notna().all()
+
+
+def test_bank_funnel_after_write_rises_up_the_ladder(bank, tmp_path):
+    """The hand-set thresholds (15/25/35) put 92 % in the floor stage; the learned ones,
+    written with the points, give a funnel whose conversion rises rung by rung."""
+    path = tmp_path / "bank.toml"
+    path.write_text(BANK_CONFIG.read_text())
+    path.chmod(0o664)
+    write_into(path, bank.snippet)
+    assert path.stat().st_mode & 0o777 == 0o664
+    text = path.read_text()
+    for comment in (
+        "# --- hand-set profile points (as in bank_marketing.toml)",
+        "# --- fields declared for calibrate (no points by hand)",
+    ):
+        assert text.count(comment) == 1, comment
+    assert text.index("# --- fields declared") < text.index('field = "marital"')
+    config = load_config(path)
+    assert [s.min_score for s in config.stages[1:]] == bank.thresholds["min_score"].tolist()
+    _, data, lookups = read_source(BANK, config)
+    results = score(config, data.contacts, data.activities, as_of="2010-11-30", lookups=lookups)
+    y = (data.contacts["y"] == "yes").to_numpy()
+    ladder = [s.name for s in config.stages]
+    stage = results.contacts["stage"]
+    counts = stage.value_counts().reindex(ladder, fill_value=0)
+    assert (counts > 0).sum() >= 3 and counts.max() <= 0.6 * len(stage)
+    rates = [y[(stage == name).to_numpy()].mean() for name in ladder if counts[name]]
+    assert rates == sorted(rates) and len(set(rates)) == len(rates)
+    # out of fold too, and against the hand-set thresholds
+    funnel = bank.funnel.set_index("stage").loc[ladder]
+    print(funnel.to_string())
+    assert funnel["after_rate"].is_monotonic_increasing
+    assert funnel["before_share"].max() > 0.9 > 0.6 >= funnel["after_share"].max()
+    assert not any("does not rise" in w for w in bank.warnings)
+
+
+def test_thresholds_recover_planted_cut_points():
+    """Four tiers of 1,000 contacts converting at 5, 25, 55 and 85 %: at or above tier B the
+    conversion is 55 %, at or above C 70 %, D 85 %; targets between those must put the cuts
+    exactly at the tiers, so the written config places each tier in its own stage."""
+    rng = np.random.default_rng(3)
+    tiers = np.repeat(["A", "B", "C", "D"], 1000)
+    rate = pd.Series(tiers).map({"A": 0.05, "B": 0.25, "C": 0.55, "D": 0.85}).to_numpy()
+    won = rng.random(len(tiers)) < rate
+    contacts = pd.DataFrame(
+        {
+            "Id": [f"c{i}" for i in range(len(tiers))],
+            "Tier": tiers,
+            "Result": np.where(won, "won", "lost"),
+        },
+        dtype=object,
+    )
+    contacts.index = pd.RangeIndex(2, 2 + len(contacts))
+    config = config_from_dict(
+        {
+            "source": {"activities_tab": ""},
+            "columns": {
+                "key": "Id",
+                **dict.fromkeys(("name", "company", "title", "company_size", "sector"), ""),
+                **dict.fromkeys(("country", "source", "owner", "created", "stage_override"), ""),
+                "extra": {"tier": "Tier"},
+            },
+            "activity_types": {"call": {"points": 1}},
+            "fit": {
+                "completeness_fields": [],
+                "rules": [
+                    {"field": "tier", "equals": ["D"], "points": 5},
+                ],
+            },
+            "stages": [
+                {"name": "Lead"},
+                {"name": "MQL", "min_score": 1},
+                {"name": "SQL", "min_score": 2},
+                {"name": "Prospect", "kind": "prospect", "min_score": 3},
+            ],
+            "exits": [],
+            "summary": {"group_by": []},
+            # 2 points double the odds: every fold gives a tier the same whole points
+            "calibrate": {"pdo": 2, "targets": {"MQL": 0.5, "SQL": 0.65, "Prospect": 0.8}},
+        }
+    )
+    cal = calibrate(config, contacts, outcome="Result", positive=["won"], as_of="2024-01-01")
+    assert cal.thresholds["status"].tolist() == ["met"] * 3
+    results = score(cal.config, contacts, as_of="2024-01-01")
+    placed = pd.crosstab(results.contacts["stage"], tiers)
+    assert placed.to_dict("index") == {
+        "Lead": {"A": 1000, "B": 0, "C": 0, "D": 0},
+        "MQL": {"A": 0, "B": 1000, "C": 0, "D": 0},
+        "SQL": {"A": 0, "B": 0, "C": 1000, "D": 0},
+        "Prospect": {"A": 0, "B": 0, "C": 0, "D": 1000},
+    }
 
 
 def test_maven_closed_deals_only(maven):
@@ -116,6 +218,7 @@ def test_maven_closed_deals_only(maven):
     assert maven.warnings == (
         f"the scorecard's cross-validated AUC is {auc['scorecard']:.3f}: these fields barely "
         "tell positives from negatives, so the learned points are mostly noise",
+        "[calibrate.targets] names stages the ladder does not have (SQL, Prospect): ignored",
     )
 
 

@@ -187,12 +187,12 @@ def test_calibrate_writes_the_points_into_the_config_keeping_comments(history, t
     assert result.exit_code == 0, result.output
     lines = [line.rstrip() for line in result.output.splitlines()]
     assert "Left out 80 contacts without an outcome." in lines
-    assert f"Updated the points in {config_file}" in lines
+    assert f"Updated the points and the stage thresholds in {config_file}" in lines
     assert (
         "Warning: activity type purchase makes a customer (a customer stage requires it): not "
         "learned, the hand-set points are kept"
     ) in lines
-    assert f"Wrote the learned points to {out_dir / 'scorecard.toml'}" in lines
+    assert f"Wrote the learned points and thresholds to {out_dir / 'scorecard.toml'}" in lines
     text = config_file.read_text()
     for comment in (
         "# Acme's scoring, tuned by hand in 2024.",
@@ -225,7 +225,14 @@ def test_calibrate_writes_the_points_into_the_config_keeping_comments(history, t
         as_of=AS_OF,
     )
     assert cal.config == config
-    assert "SQL 26 (60%)" in cal.snippet
+    assert "MQL 14 (below base rate), SQL 28 (met)." in cal.snippet
+    # the thresholds are written with the points; the demo the Prospect stage needs is kept
+    assert [s.min_score for s in config.stages] == [None, 14, 28, None, None]
+    # MQL's 20 % is under the 51 % base rate: a proposal between it and SQL's 60 % places it
+    assert cal.thresholds["proposed"].tolist()[:2] == [0.55, 0.6]
+    funnel = cal.funnel.set_index("stage")["after_rate"]
+    assert funnel["Lead"] < funnel["MQL"] < funnel["SQL"] < funnel["Prospect"]
+    assert config.stages[3].requires_any == ("demo_request",)
     assert cal.evaluation.auc["scorecard"] > cal.evaluation.auc["current"] > 0.6
     _, data, _ = read_source(history / "contacts.csv", config)
     results = score(config, data.contacts, data.activities, as_of=AS_OF)
@@ -257,17 +264,27 @@ def test_calibrate_on_maven_prints_the_report(tmp_path):
     lines = [line.rstrip() for line in result.output.splitlines()]
     assert lines[0] == f"Calibrating on {MAVEN} with {MAVEN_CONFIG}"
     for line in (
-        "Scorecard AUC 0.513 (unrounded model 0.512), current config 0.497, over 5 stratified "
-        "folds.",
+        "Scorecard AUC 0.513 ± 0.010 (unrounded model 0.512), current config 0.497, "
+        "gradient-boosting ceiling 0.496, over 5 stratified folds.",
         "Left out 2,089 contacts without an outcome.",
-        f"Wrote the learned points to {out_dir / 'scorecard.toml'}",
+        f"Wrote the learned points and thresholds to {out_dir / 'scorecard.toml'}",
         f"Wrote the lift and calibration chart to {out_dir / 'calibration.png'}",
+        f"Wrote the funnel before and after to {out_dir / 'funnel.csv'}",
     ):
         assert line in lines
     assert "Cross-validated AUC (5 stratified folds, 6,711 contacts, 4,238 positive)" in lines
     warning = "Warning: the scorecard's cross-validated AUC is 0.513: these fields barely tell"
     assert any(line.startswith(warning) for line in lines)
-    for title in ("Lift and calibration by decile", "Top 10 factors", "Recommended min_score"):
+    assert (
+        "Warning: [calibrate.targets] names stages the ladder does not have (SQL, Prospect): "
+        "ignored"
+    ) in lines
+    for title in (
+        "Lift and calibration by decile",
+        "Top 10 factors",
+        "Stage thresholds learned on out-of-fold scores",
+        "Funnel of these contacts: current config -> learned config",
+    ):
         assert any(line.startswith(title) for line in lines), title
     with Image.open(out_dir / "calibration.png") as png:
         assert png.format == "PNG" and png.size == (1320, 550)

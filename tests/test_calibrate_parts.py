@@ -1,5 +1,5 @@
-"""The parts of calibrate on small hand-made data: bins, thresholds, deciles, writing a
-config that leaves the scoring sections to the defaults."""
+"""The parts of calibrate on small hand-made data: bins, stage thresholds, folds, deciles,
+writing a config that leaves the scoring sections to the defaults."""
 
 import itertools
 import tomllib
@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sheetfunnel.calibrate.evaluate import MIN_ABOVE, deciles, thresholds
+from sheetfunnel.calibrate.evaluate import MIN_PER_FOLD, auc, deciles, fold_count
 from sheetfunnel.calibrate.features import Candidate, FieldData, _bins, _monotone, range_name
+from sheetfunnel.calibrate.ladder import MIN_STAGE, learn_thresholds, on_scale
 from sheetfunnel.calibrate.scorecard import _floor_at_zero
 from sheetfunnel.calibrate.snippet import write_into
 from sheetfunnel.config import FitRule, load_config
+from sheetfunnel.errors import InputError
 
 
 def _field(values) -> tuple[FieldData, np.ndarray]:
@@ -48,21 +50,77 @@ def test_monotone_merges_pool_the_bins_that_break_the_trend():
     assert _monotone(values, falling, [1.0, 2.0, 3.0]) == [1.0, 3.0]
 
 
-def test_thresholds_are_the_lowest_score_whose_contacts_above_reach_the_target():
-    # 100 contacts at each score 0..4; the conversion at score s is s / 5
+def _ladder():
+    """100 contacts at each score 0..4, converting at score / 5: at or above a score s the
+    conversion is 0.4, 0.5, 0.6, 0.7, 0.8 for s = 0..4."""
     score = np.repeat(np.arange(5.0), 100)
     y = np.concatenate([np.arange(100) < 20 * s for s in range(5)]).astype(np.int64)
-    table = thresholds(score, y, {"SQL": 0.5, "MQL": 0.3, "Dream": 0.95}, ["MQL", "SQL"])
-    assert table["stage"].tolist() == ["MQL", "SQL", "Dream"]
-    mql, sql, dream = table.to_dict("records")
-    # at or above 1: (20 + 40 + 60 + 80) / 400 = 0.5; at or above 0: 200 / 500 = 0.4
-    assert (mql["min_score"], mql["contacts"], mql["observed"]) == (0.0, 500, 0.4)
-    assert (sql["min_score"], sql["contacts"], sql["observed"]) == (1.0, 400, 0.5)
-    assert np.isnan(dream["min_score"]) and dream["contacts"] == 0
-    assert not dream["in_config"]
-    # a bucket too small to trust is not a threshold
-    few = thresholds(np.r_[10.0, score], np.r_[1, y], {"Top": 0.99}, [])
-    assert np.isnan(few["min_score"][0]) and MIN_ABOVE > 1
+    return score, y
+
+
+def test_thresholds_are_the_lowest_score_whose_contacts_above_reach_the_target():
+    score, y = _ladder()
+    # the default ladder: MQL, SQL and Prospect are placed by fit and engagement thresholds
+    config = load_config()
+    table = learn_thresholds(config, score, y, {"SQL": 0.6, "MQL": 0.5, "Prospect": 0.8})
+    assert table["stage"].tolist() == ["MQL", "SQL", "Prospect"]
+    assert table["status"].tolist() == ["met"] * 3
+    assert table["min_score"].tolist() == [1.0, 2.0, 4.0]
+    assert table["contacts"].tolist() == [100, 200, 100]  # in the stage, by score
+    assert table["observed"].tolist() == pytest.approx([0.5, 0.6, 0.8])
+    assert table["old"].tolist() == [
+        "min_engagement 20",
+        "min_fit 25, min_engagement 20",
+        "min_fit 20",
+    ]
+    # the other conditions are kept, and shown
+    assert table["also"].iloc[2] == (
+        "any of demo_request, quote_request, meeting; active within 120 days"
+    )
+
+
+def test_targets_below_the_base_rate_get_distinct_thresholds_from_proposals():
+    """Both targets under the 40 % base rate used to give the same threshold (everyone)."""
+    score, y = _ladder()
+    table = learn_thresholds(load_config(), score, y, {"MQL": 0.2, "SQL": 0.35})
+    assert table["status"].tolist() == ["below base rate", "below base rate", "no target"]
+    # evenly spaced from the base rate (0.4) to the best tenth's rate (0.8)
+    assert table["proposed"].tolist() == [0.5, 0.6, 0.7]
+    assert table["min_score"].tolist() == [1.0, 2.0, 3.0]
+    assert table["min_score"].is_monotonic_increasing and table["contacts"].min() >= MIN_STAGE
+
+
+def test_a_stage_the_data_cannot_hold_is_reported_not_silently_emptied():
+    # 10 contacts at each score 0..6, converting at score / 10 (base rate 30 %)
+    score = np.repeat(np.arange(7.0), 10)
+    y = (np.tile(np.arange(10), 7) < score).astype(np.int64)
+    table = learn_thresholds(load_config(), score, y, {"MQL": 0.5, "SQL": 0.6})
+    # 70 contacts hold the floor and one stage of 30 or more (15 of 30 at 4..6 convert)
+    assert table["status"].tolist() == ["met", "unsupported", "unsupported"]
+    assert table["min_score"].tolist() == [4.0, 7.0, 7.0]  # above every score: empty
+    assert table["contacts"].tolist() == [30, 0, 0]
+
+
+def test_cuts_are_carried_to_the_final_scale_by_the_share_they_pass():
+    final = np.repeat([0.0, 5.0, 9.0, 13.0], 100)
+    # 300, 200 and 100 contacts at or above the cuts on out-of-fold scores
+    assert on_scale([300, 200, 100], final) == [5.0, 9.0, 13.0]
+    assert on_scale([290, 280], final) == [5.0, 9.0]  # strictly rising, nearest count
+    assert on_scale([100, 90], final) == [13.0, 14.0]  # no higher score left: empty
+
+
+def test_folds_are_reduced_to_keep_both_outcomes_in_each_and_refused_below_two():
+    y = np.r_[np.ones(12), np.zeros(100)]
+    assert fold_count(5, y) == 12 // MIN_PER_FOLD == 2
+    assert fold_count(5, np.r_[np.ones(40), np.zeros(40)]) == 5
+    with pytest.raises(InputError) as info:
+        fold_count(5, np.r_[np.ones(2), np.zeros(18)])
+    assert str(info.value) == (
+        "too few outcomes to cross-validate: 2 positive and 18 negative contacts; calibrate "
+        "needs at least 10 of each (5 positives and negatives in each of 2 folds)"
+    )
+    # a fold with one outcome only has no AUC: NaN, not a made-up 0.5
+    assert np.isnan(auc(np.zeros(5), np.arange(5.0)))
 
 
 def test_deciles_split_ties_at_random_not_in_sheet_order():

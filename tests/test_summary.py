@@ -56,6 +56,20 @@ def test_a_small_funnel_by_hand():
     assert s.to_dict()["conversion"]["prospect_to_customer"] == 0.5
 
 
+def test_by_group_merges_spellings_that_differ_only_in_case():
+    people = [
+        contact("a@x.com", Source="Google"),
+        contact("b@x.com", Source="google "),
+        contact("c@x.com", Source="GOOGLE", Stage_override="Prospect"),
+        contact("d@x.com", Source="Web"),
+        contact("e@x.com", Source=" "),
+    ]
+    r = engine.score(Config(), raw(people), None, as_of="2024-06-30")
+    by_source = r.summary.by_group["source"]
+    assert by_source["contacts"].to_dict() == {"Google": 3, "Web": 1, "(blank)": 1}
+    assert by_source.loc["Google", "prospects"] == 1
+
+
 def test_company_roll_up():
     people = [
         contact("a@x.com", Company="Acme", Stage_override="Prospect"),

@@ -9,8 +9,9 @@ cross-validation against the current hand-set points. Needs the `learn` extra
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,18 +23,19 @@ from ..config import Config
 from ..engine import as_of_timestamp
 from ..normalise import Notice, prepare
 from ..sources import read_source
-from .evaluate import Evaluation, cross_validate, deciles, field_auc, thresholds
-from .features import check_leakage, design, feature_data, outcome_labels, outcome_types
+from .evaluate import Evaluation, cross_validate, deciles, field_auc
+from .features import check_leakage, design, feature_data, outcome_labels
+from .findings import factors, ladder_warnings, warnings_for
+from .ladder import MIN_STAGE, funnel, learn_thresholds, placed, with_cuts, with_scores
 from .scorecard import MissingExtraError, Scorecard, fit_scorecard, require
 from .snippet import apply, snippet
 
-__all__ = ["Calibration", "MissingExtraError", "calibrate", "calibrate_source"]
+__all__ = ["MIN_WRITE", "Calibration", "MissingExtraError", "calibrate", "calibrate_source"]
 
-#: A field that alone ranks the outcomes better than this is probably known only after it.
-LEAK_AUC = 0.95
-#: Below this cross-validated AUC the fields barely tell positives from negatives.
-WEAK_AUC = 0.55
 TOP_FACTORS = 10
+#: Below this many positives, or negatives, the points are too noisy to replace a config's:
+#: the report is shown, but the scorecard is written only when forced.
+MIN_WRITE = 50
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,14 @@ class Calibration:
 
     `lift`: per decile of out-of-fold score, contacts, positives, observed and predicted rate,
     lift, share of positives captured. `factors`: the scorecard lines, most important first
-    (|points| x spread of the feature). `thresholds`: recommended min_score per stage, read
-    on the learned scorecard's scores of these contacts (the scale the engine will show).
-    `snippet`: the learned `[fit]` and `[activity_types]` as TOML; `config`: the input config
-    with them, as the engine will use it. `labelled`: the positions (in the engine's contact
-    order) of the contacts learned from; `scores`: their learned integer scores, equal to what
-    the engine computes with `config`.
+    (|points| x spread of the feature). `thresholds`: the learned min_score per stage, read on
+    out-of-fold scores (see `ladder.learn_thresholds`). `funnel`: per stage, contacts, share
+    and conversion with the current config and with the learned one (out-of-fold scores).
+    `snippet`: the learned `[fit]`, `[activity_types]` and `[[stages]]` as TOML; `config`: the
+    input config with them, as the engine will use it. `labelled`: the positions (in the
+    engine's contact order) of the contacts learned from; `scores`: their learned integer
+    scores, equal to what the engine computes with `config`. `too_small`: why the scorecard
+    should not be written (too few positives or negatives), "" when it may be.
     """
 
     contacts: int
@@ -58,6 +62,7 @@ class Calibration:
     lift: pd.DataFrame
     factors: pd.DataFrame
     thresholds: pd.DataFrame
+    funnel: pd.DataFrame
     field_auc: pd.DataFrame
     warnings: tuple[str, ...]
     notices: tuple[Notice, ...]
@@ -66,6 +71,7 @@ class Calibration:
     labelled: np.ndarray
     scores: np.ndarray
     as_of: pd.Timestamp
+    too_small: str = ""
 
 
 def calibrate(
@@ -86,10 +92,53 @@ def calibrate(
 
     Raw tables in, as for `engine.score`. Contacts whose outcome is blank (or, when
     `negative` is given, neither a positive nor a negative value) are left out. `targets`
-    (stage -> conversion rate) override `calibrate.targets`.
+    (stage -> conversion rate) override `calibrate.targets`. The libraries' own warnings
+    are not let through: what matters of them becomes a line of `warnings`. Runs on one
+    BLAS/OpenMP thread.
     """
     require("sklearn")
+    limits = require("threadpoolctl")
     check_leakage(config, outcome)
+    # one BLAS/OpenMP thread: the matrices are small, and on a busy shared machine threads
+    # waiting on each other cost more than they bring (bench_calibrate.py: 50 s -> 38 s)
+    with warnings.catch_warnings(record=True) as caught, limits.threadpool_limits(1):
+        warnings.simplefilter("always")
+        cal = _calibrate(
+            config,
+            contacts,
+            activities,
+            outcome=outcome,
+            positive=positive,
+            negative=negative,
+            targets=targets,
+            as_of=as_of,
+            lookups=lookups,
+            serial_epoch=serial_epoch,
+            source=source,
+        )
+    if any("converge" in str(w.message).lower() for w in caught):
+        extra = (
+            "the logistic regression did not fully converge on some folds: the points may "
+            "move a little; a smaller calibrate.strength steadies them",
+        )
+        cal = replace(cal, warnings=cal.warnings + extra)
+    return cal
+
+
+def _calibrate(
+    config: Config,
+    contacts: pd.DataFrame,
+    activities: pd.DataFrame | None,
+    *,
+    outcome: str,
+    positive: Sequence[str],
+    negative: Sequence[str],
+    targets: Mapping[str, float] | None,
+    as_of: dt.date | dt.datetime | str | None,
+    lookups: Mapping[str, pd.DataFrame] | None,
+    serial_epoch: dt.date,
+    source: str,
+) -> Calibration:
     ts = as_of_timestamp(config, as_of)
     prepared = prepare(
         config,
@@ -113,133 +162,99 @@ def calibrate(
     settings = config.calibrate
     lift = deciles(evaluation.score, data.y, evaluation.probability, seed=settings.seed)
     wanted = dict(settings.targets if targets is None else targets)
-    stages = [s.name for s in config.stages]
-    # on the final scores: the scale the engine will show (lift and calibration are out of fold)
-    recommended = thresholds(scores, data.y, wanted, stages)
+    # thresholds on out-of-fold scores: the conversion a new contact at that score will show
+    marks = learn_thresholds(config, evaluation.score, data.y, wanted, final=scores)
     alone = field_auc(data, x, [line.candidate.field for line in card.lines])
-    auc = evaluation.auc
-    warnings = _warnings(config, card, alone, auc["scorecard"])
+    auc, spread = evaluation.auc, evaluation.spread
+    folds = len(evaluation.folds)
     header = [
         f"Learned by `sheetfunnel calibrate` from {len(data.y):,} contacts "
         f"({int(data.y.sum()):,} positive) as of {ts:%Y-%m-%d}.",
-        f"{settings.pdo:g} points double the odds. {settings.folds}-fold cross-validated AUC: "
-        f"this scorecard {auc['scorecard']:.3f}, the points it replaces {auc['current']:.3f}.",
+        f"{settings.pdo:g} points double the odds. {folds}-fold cross-validated AUC: "
+        f"this scorecard {auc['scorecard']:.3f} (+/- {spread['scorecard']:.3f}), the points it "
+        f"replaces {auc['current']:.3f}, a gradient-boosted model {auc['ceiling']:.3f}.",
     ]
-    marks = [
-        f"{row.stage} {row.min_score:g} ({row.target:.0%})"
-        for row in recommended.itertuples()
-        if not pd.isna(row.min_score)
-    ]
-    if marks:
+    learned = {r.stage: r.min_score for r in marks.itertuples() if not pd.isna(r.min_score)}
+    if learned:
         header.append(
-            "Recommended [[stages]] min_score (lowest score whose contacts at or above it "
-            f"convert at the target): {', '.join(marks)}."
+            "Stage min_score learned on out-of-fold scores (lowest score whose contacts at or "
+            "above convert at the target, each stage keeping at least "
+            f"{MIN_STAGE} contacts): "
+            + ", ".join(
+                f"{r.stage} {r.min_score:g} ({r.status})"
+                for r in marks.itertuples()
+                if r.stage in learned
+            )
+            + "."
         )
-    text = snippet(config, card, header)
+    text = snippet(config, card, header, learned)
+    new_config = apply(config, text)
+    # the funnel as the learned config places these contacts, on their out-of-fold scores
+    after_scores = scoring.score(new_config, prepared.contacts, prepared.activities, ts)
+    after_scores = with_scores(after_scores, data.labelled, evaluation.score)
+    table = funnel(
+        config,
+        placed(config, prepared.contacts, current, ts, data.labelled),
+        placed(with_cuts(new_config, marks), prepared.contacts, after_scores, ts, data.labelled),
+        data.y,
+    )
+    text = snippet(config, card, [*header, _funnel_line(table)], learned)
+    found = warnings_for(config, card, alone, auc["scorecard"])
+    if folds < evaluation.requested:
+        found = (
+            f"only {folds} folds instead of {evaluation.requested}: each fold needs "
+            "enough positives and negatives to measure an AUC",
+            *found,
+        )
+    chosen = wanted != Config().calibrate.targets
+    found += ladder_warnings(marks, table, float(data.y.mean()), MIN_STAGE, chosen=chosen)
+    positives = int(data.y.sum())
+    negatives = len(data.y) - positives
+    too_small = ""
+    if min(positives, negatives) < MIN_WRITE:
+        too_small = (
+            f"{positives:,} positive and {negatives:,} negative contacts are too few to "
+            f"trust the points (at least {MIN_WRITE} of each)"
+        )
     return Calibration(
         contacts=len(data.y),
-        positives=int(data.y.sum()),
+        positives=positives,
         unlabelled=int(labels.isna().sum()),
         scorecard=card,
         evaluation=evaluation,
         lift=lift,
-        factors=_factors(card, x, data.y),
-        thresholds=recommended,
+        factors=factors(card, x, data.y),
+        thresholds=marks,
+        funnel=table,
         field_auc=alone,
-        warnings=warnings,
+        warnings=found,
         notices=prepared.notices,
         snippet=text,
-        config=apply(config, text),
+        config=new_config,
         labelled=data.labelled,
         scores=scores,
         as_of=ts,
+        too_small=too_small,
     )
 
 
-def _warnings(
-    config: Config, card: Scorecard, alone: pd.DataFrame, scorecard_auc: float
-) -> tuple[str, ...]:
-    """What the user must know before trusting the points: leaks, unlearned parts, caps."""
-    warnings = tuple(
-        f"{row.field!r} alone separates the outcomes (AUC {row.auc:.3f} > {LEAK_AUC}): check "
-        "that it is known before the outcome, or it leaks the answer"
-        for row in alone.itertuples()
-        if row.auc > LEAK_AUC
-    )
-    learned = {line.candidate.field for line in card.lines}
-    outcome_like = [t for t in config.activity_types if t in outcome_types(config)]
-    if outcome_like:
-        many = len(outcome_like) > 1
-        warnings += (
-            f"activity {'types' if many else 'type'} {', '.join(outcome_like)} "
-            f"{'make' if many else 'makes'} a customer (a customer stage requires "
-            f"{'them' if many else 'it'}): not learned, the hand-set points are kept",
-        )
-    unseen = [t for t in config.activity_types if t not in learned and t not in outcome_like]
-    if unseen:
-        warnings += (
-            f"activity {'types' if len(unseen) > 1 else 'type'} {', '.join(unseen)} never "
-            "happened to these contacts: the hand-set points are kept",
-        )
-    flat = [f for f in dict.fromkeys(r.field for r in config.fit.rules) if f not in learned]
-    if flat:
-        warnings += (
-            f"{'fields' if len(flat) > 1 else 'field'} {', '.join(flat)} "
-            f"{'do' if len(flat) > 1 else 'does'} not vary among these contacts: no points "
-            "learned, the rules on them are dropped",
-        )
-    for key in ("max_engagement", "max_total"):
-        if getattr(config.scoring, key) is not None:
-            warnings += (
-                f"scoring.{key} = {getattr(config.scoring, key):g} caps the learned scores; "
-                "remove it from the config, or the engine ranks contacts differently than "
-                "measured here",
-            )
-    if scorecard_auc < WEAK_AUC:
-        warnings += (
-            f"the scorecard's cross-validated AUC is {scorecard_auc:.3f}: these fields barely "
-            "tell positives from negatives, so the learned points are mostly noise",
-        )
-    return warnings
+def _funnel_line(table: pd.DataFrame) -> str:
+    """The before/after funnel as one comment line of the snippet."""
 
+    def part(count: int, share: float, rate: float) -> str:
+        converts = "-" if pd.isna(rate) else f"{rate:.1%}"
+        return f"{count:,} ({share:.1%}, converting {converts})"
 
-def _factors(card: Scorecard, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
-    """Scorecard lines by importance: how far a line moves its contacts from the field's
-    average points (`effect`), times how many contacts it sets apart (x std of the feature)."""
-    points = np.array([line.points for line in card.lines], dtype="float64")
-    fields = [line.candidate.field for line in card.lines]
-    contribution = x * points
-    rows = []
-    for j, line in enumerate(card.lines):
-        c = line.candidate
-        column = x[:, j]
-        hit = column > 0
-        name = c.name
-        if c.activity:
-            name += " (each" + (f", up to {c.count_cap:g})" if c.count_cap else ")")
-            effect = points[j]
-        else:
-            same = [
-                i
-                for i, f in enumerate(fields)
-                if f == c.field and card.lines[i].candidate.exclusive
-            ]
-            mean = contribution[:, same].sum(axis=1).mean() if c.exclusive else 0.0
-            effect = points[j] - mean
-        rows.append(
-            {
-                "factor": name,
-                "points": line.points,
-                "effect": effect,
-                "share": hit.mean(),
-                "observed": y[hit].mean() if hit.any() else np.nan,
-                "importance": abs(effect) * column.std(),
-            }
-        )
-    frame = pd.DataFrame(
-        rows, columns=["factor", "points", "effect", "share", "observed", "importance"]
+    stages = [
+        f"{r.stage} {part(r.before_contacts, r.before_share, r.before_rate)} -> "
+        f"{part(r.after_contacts, r.after_share, r.after_rate)}"
+        for r in table.itertuples()
+    ]
+    return (
+        "Funnel of these contacts, current config -> learned (out of fold): "
+        + "; ".join(stages)
+        + "."
     )
-    return frame.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def calibrate_source(
@@ -254,11 +269,12 @@ def calibrate_source(
 ) -> Calibration:
     """`calibrate` on a .xlsx/.xlsm/.csv file read as `sheetfunnel score` reads it.
 
-    Checks the whole `learn` extra first (charts need matplotlib), before the long part.
+    The source is read first (a missing file is reported at once), then the whole `learn`
+    extra is checked (charts need matplotlib) before the long part.
     """
+    _, data, lookups = read_source(path, config)
     require("sklearn")
     require("matplotlib")
-    _, data, lookups = read_source(path, config)
     return calibrate(
         config,
         data.contacts,

@@ -1,58 +1,92 @@
-"""How good a scoring is: cross-validated AUC, lift and calibration by decile, thresholds.
+"""How good a scoring is: cross-validated AUC (with its spread and a gradient-boosting
+ceiling), lift and calibration by decile.
 
 Every figure is measured out of fold: each contact is scored by a scorecard learned without it
 (stratified folds, fixed seed), so the report does not flatter the scorecard. The current
-config's score is ranked on the same test folds.
+config's score and the ceiling model are ranked on the same test folds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..config import Config
-from .features import FeatureData, design
+from ..errors import InputError
+from .ceiling import ceiling_scores, raw_features
+from .features import FeatureData, design, outcome_types
 from .scorecard import fit_scorecard, require
 
-#: Fewer contacts than this at or above a threshold make its conversion rate too noisy.
-MIN_ABOVE = 30
+#: Each test fold holds at least this many positives and as many negatives: with fewer, a
+#: fold's AUC swings on one or two contacts (and with none it is not defined at all).
+MIN_PER_FOLD = 5
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Cross-validated figures, with the out-of-fold integer scores and predicted rates.
 
-    `folds`: per fold, the AUC of the integer scorecard, of its unrounded model and of the
-    current config's score on the same test contacts.
+    `folds`: per fold, the AUC of the integer scorecard, of its unrounded model, of the
+    current config's score and of a gradient-boosted model (`ceiling`) on the same test
+    contacts. `requested`: the folds the config asked for (more than `folds` holds when the
+    data had too few positives or negatives for them).
     """
 
     folds: pd.DataFrame
     score: np.ndarray
     probability: np.ndarray
+    requested: int
 
     @property
     def auc(self) -> pd.Series:
-        """Mean AUC over the folds: scorecard, model, current."""
-        return self.folds[["scorecard", "model", "current"]].mean()
+        """Mean AUC over the folds where it is defined: scorecard, model, current, ceiling."""
+        return self.folds[["scorecard", "model", "current", "ceiling"]].mean()
+
+    @property
+    def spread(self) -> pd.Series:
+        """Standard deviation of the AUC across the folds where it is defined."""
+        return self.folds[["scorecard", "model", "current", "ceiling"]].std(ddof=0)
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> float:
-    """Area under the ROC curve: the chance a positive outranks a negative (ties count half)."""
+    """Area under the ROC curve: the chance a positive outranks a negative (ties count half).
+
+    NaN when `y` holds one class only: the AUC is not defined there, it is not 0.5.
+    """
+    if len(np.unique(y)) < 2:
+        return float("nan")
     metrics = require("sklearn.metrics")
     return float(metrics.roc_auc_score(y, score))
+
+
+def fold_count(wanted: int, y: np.ndarray) -> int:
+    """The folds to use: `wanted`, fewer when a fold would hold under MIN_PER_FOLD positives or
+    negatives; an InputError when even 2 folds cannot (the figures would be made up)."""
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    folds = min(wanted, positives // MIN_PER_FOLD, negatives // MIN_PER_FOLD)
+    if folds < 2:
+        need = 2 * MIN_PER_FOLD
+        raise InputError(
+            f"too few outcomes to cross-validate: {positives:,} positive and {negatives:,} "
+            f"negative contacts; calibrate needs at least {need} of each ({MIN_PER_FOLD} "
+            "positives and negatives in each of 2 folds)"
+        )
+    return folds
 
 
 def cross_validate(config: Config, data: FeatureData, current: np.ndarray) -> Evaluation:
     """Stratified k-fold: learn on k-1 folds, score the held-out one, for every fold."""
     selection = require("sklearn.model_selection")
     settings = config.calibrate
-    splitter = selection.StratifiedKFold(settings.folds, shuffle=True, random_state=settings.seed)
+    folds = fold_count(settings.folds, data.y)
+    splitter = selection.StratifiedKFold(folds, shuffle=True, random_state=settings.seed)
     n = len(data.y)
     oof_score = np.zeros(n)
     oof_prob = np.zeros(n)
+    raw = raw_features(data, outcome_types(config))
     rows = []
     for fold, (train, test) in enumerate(splitter.split(np.zeros(n), data.y), start=1):
         card = fit_scorecard(config, data, train)
@@ -61,6 +95,7 @@ def cross_validate(config: Config, data: FeatureData, current: np.ndarray) -> Ev
         oof_score[test] = scores
         oof_prob[test] = card.probability(scores)
         y = data.y[test]
+        ceiling = ceiling_scores(raw, data.y, train, test, seed=settings.seed)
         rows.append(
             {
                 "fold": fold,
@@ -69,9 +104,10 @@ def cross_validate(config: Config, data: FeatureData, current: np.ndarray) -> Ev
                 "scorecard": auc(y, scores),
                 "model": auc(y, card.logit(x)),
                 "current": auc(y, current[test]),
+                "ceiling": auc(y, ceiling),
             }
         )
-    return Evaluation(pd.DataFrame(rows), oof_score, oof_prob)
+    return Evaluation(pd.DataFrame(rows), oof_score, oof_prob, settings.folds)
 
 
 def deciles(
@@ -99,59 +135,6 @@ def deciles(
     out["lift"] = out["observed"] / y.mean()
     out["captured"] = out["positives"].cumsum() / y.sum()
     return out.reset_index()
-
-
-def thresholds(
-    score: np.ndarray, y: np.ndarray, targets: Mapping[str, float], stages: list[str]
-) -> pd.DataFrame:
-    """The min_score to recommend per stage: the lowest score whose bucket at-or-above
-    converts at the stage's target rate or better (with at least MIN_ABOVE contacts).
-
-    A target at or below the overall rate gives the lowest score (everyone qualifies); one no
-    bucket reaches gives no threshold. Stages are listed in ladder order when they are in it.
-    """
-    order = np.argsort(-score, kind="stable")
-    s, hits = score[order], y[order]
-    cum_n = np.arange(1, len(s) + 1)
-    cum_rate = np.cumsum(hits) / cum_n
-    # only the last position of each distinct score is a bucket boundary
-    last = np.r_[s[1:] != s[:-1], True]
-    given = list(targets)
-    ranked = sorted(
-        given, key=lambda t: stages.index(t) if t in stages else len(stages) + given.index(t)
-    )
-    rows = []
-    for stage in ranked:
-        target = targets[stage]
-        ok = np.flatnonzero(last & (cum_rate >= target) & (cum_n >= MIN_ABOVE))
-        if len(ok):
-            i = ok[-1]
-            rows.append(
-                {
-                    "stage": stage,
-                    "in_config": stage in stages,
-                    "target": target,
-                    "min_score": float(s[i]),
-                    "contacts": int(cum_n[i]),
-                    "share": cum_n[i] / len(s),
-                    "observed": float(cum_rate[i]),
-                }
-            )
-        else:
-            rows.append(
-                {
-                    "stage": stage,
-                    "in_config": stage in stages,
-                    "target": target,
-                    "min_score": np.nan,
-                    "contacts": 0,
-                    "share": 0.0,
-                    "observed": np.nan,
-                }
-            )
-    return pd.DataFrame(
-        rows, columns=["stage", "in_config", "target", "min_score", "contacts", "share", "observed"]
-    )
 
 
 def field_auc(data: FeatureData, x: np.ndarray, fields: list[str]) -> pd.DataFrame:

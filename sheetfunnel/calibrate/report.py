@@ -1,8 +1,10 @@
 """The calibration as a person reads it: rich tables (printed by the CLI), a PNG of lift and
-calibration, and the files a run leaves behind (snippet, charts, config written in place)."""
+calibration, and the files a run leaves behind (snippet, chart, funnel and thresholds as CSV,
+config written in place)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,15 +14,23 @@ from rich.table import Table
 
 from ..errors import InputError
 from . import Calibration
+from .ladder import MIN_STAGE
 from .scorecard import require
 from .snippet import write_into
 
 SNIPPET = "scorecard.toml"
 CHART = "calibration.png"
+FUNNEL = "funnel.csv"
+THRESHOLDS = "thresholds.csv"
 
 
 def _pct(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.1%}"
+
+
+def _auc(value: float) -> str:
+    """An AUC, or "n/a" for a fold where it is not defined (one class only)."""
+    return "n/a" if pd.isna(value) else f"{value:.3f}"
 
 
 def tables(cal: Calibration, top: int = 10) -> Iterator[Table]:
@@ -31,27 +41,26 @@ def tables(cal: Calibration, top: int = 10) -> Iterator[Table]:
         f"contacts, {cal.positives:,} positive)",
         title_justify="left",
     )
-    for col in ("fold", "contacts", "positive", "scorecard", "unrounded model", "current config"):
+    columns = ("scorecard", "model", "current", "ceiling")
+    heads = ("scorecard", "unrounded model", "current config", "gradient boosting")
+    for col in ("fold", "contacts", "positive", *heads):
         acc.add_column(col, justify="left" if col == "fold" else "right")
     for row in ev.folds.itertuples():
         acc.add_row(
             str(row.fold),
             f"{row.contacts:,}",
             f"{row.positives:,}",
-            f"{row.scorecard:.3f}",
-            f"{row.model:.3f}",
-            f"{row.current:.3f}",
+            *(_auc(getattr(row, c)) for c in columns),
         )
-    auc = ev.auc
+    auc, spread = ev.auc, ev.spread
     acc.add_row(
         "mean",
         f"{cal.contacts:,}",
         f"{cal.positives:,}",
-        f"{auc['scorecard']:.3f}",
-        f"{auc['model']:.3f}",
-        f"{auc['current']:.3f}",
+        *(_auc(auc[c]) for c in columns),
         style="bold",
     )
+    acc.add_row("spread (sd)", "", "", *(_auc(spread[c]) for c in columns))
     yield acc
 
     lift = Table(
@@ -85,48 +94,102 @@ def tables(cal: Calibration, top: int = 10) -> Iterator[Table]:
         )
     yield factors
 
+    yield from ladder_tables(cal)
+
+
+def ladder_tables(cal: Calibration) -> Iterator[Table]:
+    """The learned stage thresholds, and the funnel with the current and the learned config."""
     marks = Table(
-        title="Recommended min_score (lowest score whose contacts at or above convert at the "
-        "target)",
+        title=f"Stage thresholds learned on out-of-fold scores (each stage keeps at least "
+        f"{MIN_STAGE} contacts)",
         title_justify="left",
     )
-    for col in ("stage", "target", "min_score", "contacts at or above", "observed"):
-        marks.add_column(col, justify="left" if col == "stage" else "right")
+    for col in ("stage", "target", "how", "min_score", "in the stage", "at or above converts"):
+        marks.add_column(col, justify="left" if col in ("stage", "how") else "right")
+    marks.add_column("also needs (kept)")
     for row in cal.thresholds.itertuples():
-        stage = row.stage + ("" if row.in_config else " (not in the config)")
-        score = "not reached" if pd.isna(row.min_score) else f"{row.min_score:g}"
+        if pd.isna(row.min_score):
+            score = "-"
+        else:
+            old = f"{row.old} -> " if row.old else ""
+            score = f"{old}{row.min_score:g}"
+        how = row.status
+        if row.status in ("below base rate", "not reached", "no target") and not pd.isna(
+            row.proposed
+        ):
+            how += f", proposed {row.proposed:.0%} used"
         marks.add_row(
-            stage,
+            row.stage,
             _pct(row.target),
+            how,
             score,
             f"{row.contacts:,} ({_pct(row.share)})",
             _pct(row.observed),
+            row.also or "-",
         )
     yield marks
+
+    funnel = Table(
+        title="Funnel of these contacts: current config -> learned config (out-of-fold scores)",
+        title_justify="left",
+    )
+    funnel.add_column("stage")
+    for col in ("now", "share", "converts", "learned", "share ", "converts "):
+        funnel.add_column(col, justify="right")
+    for row in cal.funnel.itertuples():
+        funnel.add_row(
+            row.stage,
+            f"{row.before_contacts:,}",
+            _pct(row.before_share),
+            _pct(row.before_rate),
+            f"{row.after_contacts:,}",
+            _pct(row.after_share),
+            _pct(row.after_rate),
+        )
+    yield funnel
 
 
 @dataclass(frozen=True)
 class Written:
     """The files a calibration run wrote."""
 
-    snippet: Path
     chart: Path
+    funnel: Path
+    thresholds: Path
+    snippet: Path | None
     config: Path | None
+    #: Why the scorecard was not written (too few outcomes, not forced); "" when it was.
+    refused: str = ""
 
 
-def save(cal: Calibration, out_dir: Path, *, write_config: Path | None = None) -> Written:
-    """Write the snippet and the chart into `out_dir`, and the points into `write_config`."""
+def save(
+    cal: Calibration, out_dir: Path, *, write_config: Path | None = None, force: bool = False
+) -> Written:
+    """Write the report (chart, funnel, thresholds) into `out_dir`, and the scorecard (snippet,
+    and the points into `write_config`) unless the data are too few and `force` is not set."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as ex:
         raise InputError(f"{out_dir}: cannot create the folder: {ex}", file=str(out_dir)) from ex
+    with warnings.catch_warnings():  # layout notes on tiny data: not the user's concern
+        warnings.simplefilter("ignore")
+        chart = write_chart(cal, out_dir / CHART)
+    funnel = out_dir / FUNNEL
+    cal.funnel.drop(columns=["ladder"]).to_csv(funnel, index=False, float_format="%.4f")
+    thresholds = out_dir / THRESHOLDS
+    cal.thresholds.to_csv(thresholds, index=False, float_format="%.4f")
+    if cal.too_small and not force:
+        refused = (
+            f"{cal.too_small}: the scorecard was not written (the report above is only "
+            "indicative); --force writes it anyway"
+        )
+        return Written(chart, funnel, thresholds, None, None, refused)
     snippet_path = out_dir / SNIPPET
     snippet_path.write_text(cal.snippet, encoding="utf-8")
-    chart = write_chart(cal, out_dir / CHART)
     if write_config is not None:
         write_into(write_config, cal.snippet)
-    return Written(snippet_path, chart, write_config)
+    return Written(chart, funnel, thresholds, snippet_path, write_config)
 
 
 def write_chart(cal: Calibration, path: Path) -> Path:
@@ -176,7 +239,8 @@ def write_chart(cal: Calibration, path: Path) -> Path:
         right.set_title("Calibration by decile")
         right.legend(loc="upper left")
         fig.suptitle(
-            f"Scorecard AUC {auc['scorecard']:.3f} (current config {auc['current']:.3f}), "
+            f"Scorecard AUC {auc['scorecard']:.3f} (current config {auc['current']:.3f}, "
+            f"gradient boosting {auc['ceiling']:.3f}), "
             f"{cal.contacts:,} contacts, {cal.positives:,} positive, out of fold"
         )
         fig.tight_layout()

@@ -1,13 +1,16 @@
 """The learned points as config: a TOML snippet, merged over a config, or written into one.
 
 The snippet holds `[fit]` (the learned rules, no completeness bonus, a `max` the rules cannot
-reach so it never clips) and every `[activity_types.*]` of the config (activity types are
+reach so it never clips), every `[activity_types.*]` of the config (activity types are
 replaced whole when a config gives them, so the ones the data never showed are kept as they
-were). Written in place, only those keys change; the user's comments elsewhere stay.
+were) and the whole `[[stages]]` ladder with the learned `min_score`s (stages are replaced
+whole too). Written in place, only those keys change; the user's comments stay, and the file
+keeps its permissions and owner.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import textwrap
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+from tomlkit.items import Comment
 
 from ..config import Config, FitRule, config_from_dict
 from ..errors import ConfigError, ConfigProblem
@@ -46,8 +50,10 @@ def _rule(rule: FitRule, points: int) -> dict[str, Any]:
     return out
 
 
-def scoring_sections(config: Config, card: Scorecard) -> dict[str, Any]:
-    """`fit` and `activity_types` as plain data, ready for TOML."""
+def scoring_sections(
+    config: Config, card: Scorecard, thresholds: Mapping[str, float] | None = None
+) -> dict[str, Any]:
+    """`fit`, `activity_types` and (with `thresholds`) `stages` as plain data, ready for TOML."""
     lines = [line for line in card.lines if line.candidate.rule is not None]
     rules = [_rule(line.candidate.rule, line.points) for line in lines if line.points != 0]
     # a contact matches one line of an exclusive field, any number of the other lines
@@ -76,16 +82,33 @@ def scoring_sections(config: Config, card: Scorecard) -> dict[str, Any]:
                 data[key] = _number(data[key])
         types[type_id] = {k: data[k] for k in ("points", *[k for k in data if k != "points"])}
     fit = {"completeness_bonus": 0, "max": max(1, reachable), "rules": rules}
-    return {"fit": fit, "activity_types": types}
+    out: dict[str, Any] = {"fit": fit, "activity_types": types}
+    if thresholds:
+        stages = []
+        for stage in config.stages:
+            data = stage.model_dump(exclude_defaults=True, mode="json")
+            if stage.name in thresholds:
+                # the learned total replaces thresholds on the old points' fit or engagement
+                data.pop("min_fit", None)
+                data.pop("min_engagement", None)
+                data["min_score"] = _number(thresholds[stage.name])
+            stages.append({"name": stage.name, **{k: v for k, v in data.items() if k != "name"}})
+        out["stages"] = stages
+    return out
 
 
-def snippet(config: Config, card: Scorecard, header: list[str]) -> str:
+def snippet(
+    config: Config,
+    card: Scorecard,
+    header: list[str],
+    thresholds: Mapping[str, float] | None = None,
+) -> str:
     """The learned scoring sections as TOML, with `header` lines as comments on top."""
     doc = tomlkit.document()
     for line in header:
         for part in textwrap.wrap(line, width=96):
             doc.add(tomlkit.comment(part))
-    sections = scoring_sections(config, card)
+    sections = scoring_sections(config, card, thresholds)
     fit = tomlkit.table()
     fit["completeness_bonus"] = 0
     fit["max"] = sections["fit"]["max"]
@@ -99,17 +122,24 @@ def snippet(config: Config, card: Scorecard, header: list[str]) -> str:
     for type_id, data in sections["activity_types"].items():
         types[type_id] = tomlkit.item(data)
     doc["activity_types"] = types
+    if "stages" in sections:
+        ladder = tomlkit.aot()
+        for stage in sections["stages"]:
+            ladder.append(tomlkit.item(stage))
+        doc["stages"] = ladder
     return tomlkit.dumps(doc)
 
 
 def merge(user: Mapping[str, Any], learned: Mapping[str, Any]) -> dict[str, Any]:
-    """A user's config data with the learned sections: fit keys replaced, types replaced."""
+    """A user's config data with the learned sections: fit keys replaced, types and stages
+    replaced whole."""
     out = dict(user)
     fit = dict(out.get("fit") or {})
     fit.update(learned.get("fit", {}))
     out["fit"] = fit
-    if "activity_types" in learned:
-        out["activity_types"] = dict(learned["activity_types"])
+    for key in ("activity_types", "stages"):
+        if key in learned:
+            out[key] = learned[key]
     return out
 
 
@@ -142,6 +172,53 @@ def _set(table: Any, key: str, value: Any) -> None:
     body.extend(trailing)
 
 
+def _keep_rule_comments(old: Any, rules: Any) -> None:
+    """Keep the comments between the user's rules (e.g. "# --- fields declared for
+    calibrate"): each goes above the first learned rule on the field it stood above (or on
+    the next field that still has rules). tomlkit stores a comment above a rule at the end of
+    the rule before it."""
+    fields = [table.get("field") for table in old]
+    new_fields = [table.get("field") for table in rules]
+    for i in range(1, len(old)):
+        notes = _trailing_comments(old[i - 1])
+        if not any(isinstance(item, Comment) for _, item in notes):
+            continue
+        target = next((new_fields.index(f) for f in fields[i:] if f in new_fields), None)
+        if target:  # above the first rule it already is: the comment ends [fit]
+            first = next(k for k, (_, item) in enumerate(notes) if isinstance(item, Comment))
+            rules[target - 1].value.body.extend(notes[first:])
+
+
+def _set_stages(doc: Any, stages: Any) -> None:
+    """Set each learned stage's min_score in the user's [[stages]] (matched by name); a config
+    that uses the default ladder gets the whole learned ladder."""
+    if not stages:
+        return
+    if "stages" not in doc:
+        doc["stages"] = stages
+        return
+    learned = {stage["name"]: stage for stage in stages}
+    for table in doc["stages"]:
+        new = learned.get(table.get("name"))
+        if new is not None and "min_score" in new:
+            _set(table, "min_score", new["min_score"])
+            for key in ("min_fit", "min_engagement"):
+                if key in table:
+                    del table[key]
+
+
+def _same_mode_and_owner(path: Path, like: os.stat_result) -> None:
+    """Give the new file the permissions, owner and group of the one it replaces (a shared
+    0664 config stays shared); an owner we may not set (not root) is left as it is."""
+    path.chmod(like.st_mode & 0o7777)
+    if (like.st_uid, like.st_gid) != (os.getuid(), os.getgid()):
+        try:
+            os.chown(path, like.st_uid, like.st_gid)
+        except PermissionError:
+            with contextlib.suppress(PermissionError):
+                os.chown(path, -1, like.st_gid)  # a group we belong to
+
+
 def write_into(path: Path, text: str) -> Config:
     """Update the scoring sections of the config file at `path` in place, keeping comments.
 
@@ -160,6 +237,7 @@ def write_into(path: Path, text: str) -> Config:
         rules = learned["fit"]["rules"]
         old = fit.get("rules")
         if isinstance(old, tomlkit.items.AoT) and len(old) and len(rules):
+            _keep_rule_comments(old, rules)
             # tomlkit keeps the comment above the next section inside the last rule: move it
             for key, item in _trailing_comments(old[-1]):
                 rules[-1].value.body.append((key, item))
@@ -184,12 +262,15 @@ def write_into(path: Path, text: str) -> Config:
                     _set(table, key, data[key])
                 elif key in table and key != "points":
                     del table[key]
+    _set_stages(doc, learned.get("stages"))
     out = tomlkit.dumps(doc)
     config = config_from_dict(tomllib.loads(out), file=path)
+    before = path.stat()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(out)
+        _same_mode_and_owner(Path(tmp), before)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

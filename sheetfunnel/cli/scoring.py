@@ -9,10 +9,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .. import engine, export, report
 from ..config import Config, load_config
 from ..demo import create_demo
+from ..errors import InputError
 from ..sources import read_source
 from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli
 
@@ -137,13 +139,23 @@ def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, forc
     help="Conversion wanted at or above a stage's min_score, e.g. SQL=0.4 (repeatable; "
     "default: [calibrate.targets]).",
 )
-@click.option("--write", is_flag=True, help="Update the points in the config file in place.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Update the points and the stage thresholds in the config file in place.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write the scorecard even from too few outcomes (fewer than 50 positives or negatives).",
+)
 @click.option(
     "--out-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("calibration"),
     show_default=True,
-    help="Folder for the scorecard snippet (scorecard.toml) and the chart (calibration.png).",
+    help="Folder for the scorecard snippet (scorecard.toml), the chart (calibration.png), the "
+    "funnel (funnel.csv) and the thresholds (thresholds.csv).",
 )
 def calibrate_command(
     source: Path,
@@ -154,9 +166,12 @@ def calibrate_command(
     negative: tuple[str, ...],
     targets: tuple[str, ...],
     write: bool,
+    force: bool,
     out_dir: Path,
 ) -> None:
-    """Learn the fit and activity points from won and lost history, and show how good they are."""
+    """Learn the fit and activity points and the stage thresholds from won and lost history,
+    and show how good they are."""
+    # imported here: the learn extra (scikit-learn, matplotlib) loads only once the source is read
     from ..calibrate import calibrate_source
     from ..calibrate.report import save, tables
 
@@ -165,14 +180,22 @@ def calibrate_command(
     if write and not file.exists():
         raise click.UsageError("--write needs a config file to update: give --config FILE")
     wanted = dict(config.calibrate.targets)
+    rungs = [s.name for s in config.stages[1:]]
     for item in targets:
         stage, _, rate = item.partition("=")
+        stage = stage.strip()
         try:
-            wanted[stage.strip()] = float(rate)
+            wanted[stage] = float(rate)
         except ValueError:
             raise click.BadParameter(f"{item!r} is not STAGE=RATE", param_hint="--target") from None
-        if not 0 < wanted[stage.strip()] < 1:
+        if not 0 < wanted[stage] < 1:
             raise click.BadParameter(f"{item!r}: RATE is between 0 and 1", param_hint="--target")
+        if stage not in rungs:
+            raise click.BadParameter(
+                f"{item!r}: no stage {stage!r} above the first rung of the ladder; the stages "
+                f"that take a target are {', '.join(rungs) or 'none'}",
+                param_hint="--target",
+            )
     stderr = Console(stderr=True)
     stderr.print(f"Calibrating on {source} with {name}", highlight=False, soft_wrap=True)
     cal = calibrate_source(
@@ -184,21 +207,26 @@ def calibrate_command(
         targets=wanted,
         as_of=as_of.date() if as_of else None,
     )
-    written = save(cal, out_dir, write_config=file if write else None)
+    written = save(cal, out_dir, write_config=file if write else None, force=force)
     out = Console()
     for table in tables(cal):
         out.print(table)
-    auc = cal.evaluation.auc
+    auc, spread = cal.evaluation.auc, cal.evaluation.spread
     click.echo(
-        f"Scorecard AUC {auc['scorecard']:.3f} (unrounded model {auc['model']:.3f}), current "
-        f"config {auc['current']:.3f}, over {len(cal.evaluation.folds)} stratified folds."
+        f"Scorecard AUC {auc['scorecard']:.3f} ± {spread['scorecard']:.3f} (unrounded model "
+        f"{auc['model']:.3f}), current config {auc['current']:.3f}, gradient-boosting ceiling "
+        f"{auc['ceiling']:.3f}, over {len(cal.evaluation.folds)} stratified folds."
     )
     click.echo(f"Left out {cal.unlabelled:,} contacts without an outcome.")
     for warning in cal.warnings:
-        stderr.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+        stderr.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     for notice in cal.notices:
-        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
-    click.echo(f"Wrote the learned points to {written.snippet}")
+        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
     click.echo(f"Wrote the lift and calibration chart to {written.chart}")
+    click.echo(f"Wrote the funnel before and after to {written.funnel}")
+    if written.snippet is not None:
+        click.echo(f"Wrote the learned points and thresholds to {written.snippet}")
     if written.config is not None:
-        click.echo(f"Updated the points in {written.config}")
+        click.echo(f"Updated the points and the stage thresholds in {written.config}")
+    if written.refused:
+        raise InputError(written.refused)
