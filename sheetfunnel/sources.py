@@ -11,6 +11,7 @@ import pandas as pd
 from .backends.base import Backend, SheetData
 from .config import Config
 from .errors import InputError, SpreadsheetError
+from .normalise import Notice
 
 EXCEL = (".xlsx", ".xlsm")
 _SHEET_KEY = re.compile(r"^[A-Za-z0-9_-]{25,}$")
@@ -71,13 +72,30 @@ def open_backend(
 
 
 def read_source(
-    target: str | Path, config: Config
+    target: str | Path, config: Config, *, notices: list[Notice] | None = None
 ) -> tuple[Backend, SheetData, Mapping[str, pd.DataFrame]]:
-    """Read the contacts, the activity log and the lookup tabs the config names."""
+    """Read the contacts, the activity log and the lookup tabs the config names.
+
+    A CSV export whose log file (named after source.activities_tab) is not beside it has no
+    log: a notice says so (in `notices`) instead of an error, so a contacts-only export scores.
+    """
     backend = open_backend(target, config)
     src = config.source
-    data = backend.read(
-        src.contacts_tab, src.header_row, src.activities_tab, src.activities_header_row, ()
-    )
+    log_tab = src.activities_tab
+    if log_tab and hasattr(backend, "sibling") and not backend.sibling(log_tab).exists():
+        if notices is not None:
+            name = backend.sibling(log_tab).name
+            notices.append(
+                Notice(
+                    "no_log",
+                    0,
+                    f"no activity log: {name} is not beside {Path(target).name}, so only "
+                    "[[activity_columns]] give activities. If the log is another file, set "
+                    'source.activities_tab = "<its name without .csv>"; else set '
+                    'source.activities_tab = "" to say there is none.',
+                )
+            )
+        log_tab = None
+    data = backend.read(src.contacts_tab, src.header_row, log_tab, src.activities_header_row, ())
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
     return backend, data, lookups

@@ -108,19 +108,31 @@ def test_check_config_accepts_the_examples():
 def test_a_missing_column(tmp_path):
     (tmp_path / "contacts.csv").write_text("E-mail,Name\na@x.com,Ann\n")
     config = tmp_path / "c.toml"
-    config.write_text(
-        '[source]\nactivities_tab = ""\n[columns]\nkey = "Email"\nname = "Name"\ncompany = ""\n'
-        'title = ""\ncompany_size = ""\nsector = ""\ncountry = ""\nsource = ""\nowner = ""\n'
-        'created = ""\nstage_override = ""\n[fit]\nrules = []\ncompleteness_fields = []\n'
-        "[summary]\ngroup_by = []\n"
-    )
+    config.write_text('[source]\nactivities_tab = ""\n')
     result = run("score", tmp_path / "contacts.csv", "--config", config)
     assert result.exit_code == 4
     assert result.output.endswith(
-        f"Error: {tmp_path / 'contacts.csv'}, tab 'Contacts': column not found: 'Email' (key): "
-        "did you mean 'E-mail'?. The header row has: 'E-mail', 'Name'. Fix the header or the "
-        "[columns] section of the config.\n"
+        f"Error: {tmp_path / 'contacts.csv'}: column not found: 'Email' (columns.key), "
+        "did you mean 'E-mail'?. The header row has: 'E-mail', 'Name'. Fix the header in the "
+        "sheet, or set columns.key in the [columns] section of the config.\n"
     )
+
+
+def test_a_sheet_with_few_columns_scores_with_one_config_line(tmp_path):
+    """The issue's 17-line config: only the key is required; what the sheet lacks is unused."""
+    (tmp_path / "contacts.csv").write_text("E-mail,Name,Company\na@x.com,Ann,Acme\n")
+    config = tmp_path / "c.toml"
+    config.write_text('[columns]\nkey = "E-mail"\n')
+    result = run("score", tmp_path / "contacts.csv", "--config", config, "--as-of", DEMO_DAY)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Note: not in the sheet, so not used: title ('Job title'), company_size ('Company "
+        "size'), sector ('Sector'), country ('Country'), source ('Source'), owner ('Owner'), "
+        "created ('Created'), stage_override ('Stage override'); with them go 9 fit rules, "
+        "4 completeness fields, the summary by source and owner. If the sheet has one under "
+        'another header, map it in [columns] (e.g. columns.title = "Your header").'
+    ) in " ".join(result.output.split())
+    assert "Note: no activity log:" in result.output
 
 
 def test_an_unreadable_date_column(tmp_path):

@@ -3,23 +3,27 @@ calibrate."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .. import engine, export, report
 from ..config import Config, load_config
 from ..demo import create_demo
+from ..normalise import Notice
 from ..sources import read_source
-from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli
+from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
 
 
 def _score(source: Path, config: Config, as_of: dt.date | None, config_name: str) -> engine.Results:
-    _, data, lookups = read_source(source, config)
-    return engine.score(
+    read_notices: list[Notice] = []
+    _, data, lookups = read_source(source, config, notices=read_notices)
+    results = engine.score(
         config,
         data.contacts,
         data.activities,
@@ -28,12 +32,13 @@ def _score(source: Path, config: Config, as_of: dt.date | None, config_name: str
         serial_epoch=data.serial_epoch,
         source=str(source),
     )
+    return dataclasses.replace(results, notices=(*read_notices, *results.notices))
 
 
 def _print_results(config: Config, results: engine.Results, top: int, stderr: Console) -> None:
     Console().print(report.full_report(config, results, top))
     for notice in results.notices:
-        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
 
 
 @cli.command()
@@ -72,6 +77,7 @@ def score(
         stderr.print(
             f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
         )
+    exit_if_severe(results.notices)
 
 
 @cli.command("check-config")
@@ -195,7 +201,7 @@ def calibrate_command(
     for warning in cal.warnings:
         stderr.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
     for notice in cal.notices:
-        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
     click.echo(f"Wrote the learned points to {written.snippet}")
     click.echo(f"Wrote the lift and calibration chart to {written.chart}")
     if written.config is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..config import Config
@@ -21,7 +22,7 @@ from ..sources import EXCEL, open_backend
 from ..sync import SyncReport
 from ..watch import Cron, Every, SystemClock, parse_duration, stop_on_signals
 from ..watch import watch as watch_loop
-from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli
+from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
 
 WAIT_OPTION = click.option(
     "--wait",
@@ -88,12 +89,16 @@ def sync(
         console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
     if result.error is not None:
         raise result.error
-    if quiet:
-        return
     if result.report is None:
-        console.print(f"{target}: unchanged since the last run; nothing to do.", soft_wrap=True)
-    else:
+        if not quiet:
+            console.print(f"{target}: unchanged since the last run; nothing to do.", soft_wrap=True)
+        return
+    if not quiet:
         _print_sync(result.report, console)
+    for notice in result.report.notices if quiet else ():
+        if notice.severe:  # -q hides notices, but not the one that makes the exit code 8
+            console.print(f"Note: {notice}", highlight=False, markup=False, soft_wrap=True)
+    exit_if_severe(result.report.notices)
 
 
 def _waiting(console: Console) -> Callable[[Path, float], None]:
@@ -294,7 +299,7 @@ def _print_sync(report: SyncReport, console: Console) -> None:
         f"({report.promotions} forward, {report.demotions} back)"
     )
     for notice in report.notices:
-        console.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
     if report.dry_run:
         console.print(f"Dry run on {report.target}: {what}; nothing was written.", soft_wrap=True)
         for line in report.write.details:

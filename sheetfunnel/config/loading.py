@@ -74,7 +74,7 @@ def config_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None)
 
     Raises ConfigError listing every problem.
     """
-    data = with_defaults(data)
+    data = _without_unmapped(with_defaults(data), data)
     try:
         config = Config.model_validate(data)
     except ValidationError as ex:
@@ -93,6 +93,39 @@ def config_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None)
     if problems:
         raise ConfigError(problems, file=file)
     return config
+
+
+def _without_unmapped(merged: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop the default fit rules, completeness fields and summary groupings whose field the
+    user unmapped (`title = ""`): they were never the user's, so they are no error.
+
+    Lists the user wrote themselves are kept whole, and checked."""
+    columns = merged.get("columns")
+    if not isinstance(columns, dict):
+        return merged
+    mapped = {f for f, h in columns.items() if f != "extra" and isinstance(h, str) and h}
+    if isinstance(columns.get("extra"), dict):
+        mapped |= set(columns["extra"])
+
+    def given(section: str, key: str) -> bool:
+        value = user.get(section)
+        return isinstance(value, Mapping) and key in value
+
+    out = dict(merged)
+    fit = out.get("fit")
+    if isinstance(fit, dict):
+        fit = dict(fit)
+        if not given("fit", "rules") and isinstance(fit.get("rules"), list):
+            fit["rules"] = [r for r in fit["rules"] if r.get("field") in mapped]
+        if not given("fit", "completeness_fields"):
+            fit["completeness_fields"] = [
+                f for f in fit.get("completeness_fields", []) if f in mapped
+            ]
+        out["fit"] = fit
+    summary = out.get("summary")
+    if isinstance(summary, dict) and not given("summary", "group_by"):
+        out["summary"] = {**summary, "group_by": [f for f in summary["group_by"] if f in mapped]}
+    return out
 
 
 def _without(data: Any, locs: list[tuple[int | str, ...]]) -> Any:

@@ -128,6 +128,9 @@ class ActivityLog(Model):
     type: str = "Activity"
     date: str = "Date"
     value: str | None = None
+    #: More texts of the log -> activity type id, on top of each type's `labels` (so a config
+    #: can name its own texts without restating every activity type).
+    labels: dict[str, str] = Field(default_factory=dict)
 
 
 class ActivityType(Model):

@@ -1,0 +1,78 @@
+"""Finding the configured headers in a tab, and saying how to fix the config when one is not
+there: the key that names it, or the command-line option it came from."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from .errors import MissingColumnsError
+
+
+def resolve_headers(
+    columns: pd.Index,
+    wanted: Mapping[str, str],
+    *,
+    tab: str,
+    source: str = "",
+    keys: Mapping[str, str] | None = None,
+    header_key: str = "source.header_row",
+) -> dict[str, str]:
+    """Field -> actual column label; headers match ignoring case and surrounding spaces.
+
+    Raises one MissingColumnsError naming every missing header, each with a "did you mean"
+    hint and the config key (`keys`: field -> key path such as "activities.type", or a
+    command-line option such as "--outcome"; default "columns.<field>") that names it.
+    """
+    folded = {str(c).strip().casefold(): c for c in columns}
+    found: dict[str, str] = {}
+    missing = []
+    names: dict[str, str] = {}
+    for field, header in wanted.items():
+        actual = folded.get(header.strip().casefold())
+        if actual is None:
+            name = (keys or {}).get(field, f"columns.{field}")
+            names[header] = name
+            hint = difflib.get_close_matches(header, [str(c) for c in columns], n=1, cutoff=0.6)
+            missing.append(
+                f"{header!r} ({name})" + (f", did you mean {hint[0]!r}?" if hint else "")
+            )
+        else:
+            found[field] = actual
+    if missing:
+        csv = source.lower().endswith(".csv")
+        where = source if csv else (f"{source}, tab {tab!r}" if source else f"tab {tab!r}")
+        have = ", ".join(repr(str(c)) for c in columns[:30]) or "nothing"
+        raise MissingColumnsError(
+            f"{where}: column{'s' if len(missing) > 1 else ''} not found: "
+            + "; ".join(missing)
+            + f". The header row has: {have}. Fix the header in the sheet, or "
+            + fix_keys(names.values())
+            + ".",
+            headers=list(names),
+            header_key=header_key,
+            file=source or None,
+            sheet=tab,
+        )
+    return found
+
+
+def fix_keys(keys: Iterable[str]) -> str:
+    """ "set activities.type in the [activities] section of the config", or "give the right
+    header to --outcome": where the value that did not match came from."""
+    options = sorted({k for k in keys if k.startswith("-")})
+    by_section: dict[str, list[str]] = {}
+    for key in keys:
+        if not key.startswith("-"):
+            section = key.split(".")[0].split("[")[0]
+            by_section.setdefault(section, [])
+            if key not in by_section[section]:
+                by_section[section].append(key)
+    parts = [
+        f"set {', '.join(ks)} in the [{section}] section of the config"
+        for section, ks in by_section.items()
+    ]
+    parts += [f"give the right header to {o}" for o in options]
+    return "; or ".join(parts)
