@@ -40,8 +40,11 @@ def contacts_table(results: Results) -> pd.DataFrame:
     return out
 
 
-def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
-    """Write the results to `path` (format from its suffix) and return it."""
+def write_results(results: Results, path: Path, *, force: bool = False, decimal: str = ".") -> Path:
+    """Write the results to `path` (format from its suffix) and return it.
+
+    `decimal = ","` writes a CSV as Excel reads it in a comma-decimal locale (French...):
+    `;` between cells, decimal commas, a UTF-8 BOM."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -57,6 +60,8 @@ def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
             file=str(path),
         )
     writer = {".csv": _write_csv, ".json": _write_json, ".xlsx": _write_xlsx}[suffix]
+    if suffix == ".csv" and decimal == ",":
+        writer = _write_csv_comma
     with _atomic(path) as tmp:
         writer(results, tmp)
     return path
@@ -79,6 +84,10 @@ def to_json(results: Results) -> dict[str, Any]:
 
 def _write_csv(results: Results, path: Path) -> None:
     contacts_table(results).to_csv(path, index=False, encoding="utf-8")
+
+
+def _write_csv_comma(results: Results, path: Path) -> None:
+    contacts_table(results).to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig")
 
 
 def _write_json(results: Results, path: Path) -> None:
@@ -147,9 +156,10 @@ def _is_ours(path: Path) -> bool:
         if suffix == ".json":
             return json.loads(path.read_text("utf-8")).get("generator") == GENERATOR
         if suffix == ".csv":
-            with path.open(encoding="utf-8") as fh:
+            with path.open(encoding="utf-8-sig") as fh:
                 header = fh.readline().strip()
-            return header.startswith(",".join(RESULT_COLUMNS[:3]))
+            cells = header.replace(";", ",").split(",")
+            return cells[0] == "key" and {"score", "stage", "why"} <= set(cells)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, AttributeError):
         return False
     return False

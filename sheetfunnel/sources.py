@@ -49,7 +49,8 @@ def open_backend(
 
         if not path.exists():
             raise InputError(f"{path}: file not found", file=str(path))
-        return CsvBackend(path, delimiter=config.source.csv_delimiter)
+        src = config.source
+        return CsvBackend(path, delimiter=src.csv_delimiter, encoding=src.csv_encoding)
     if suffix in EXCEL:
         from .backends.excel import ExcelBackend
 
@@ -98,4 +99,14 @@ def read_source(
         log_tab = None
     data = backend.read(src.contacts_tab, src.header_row, log_tab, src.activities_header_row, ())
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
+    for path, dialect in getattr(backend, "dialects", {}).items():
+        if notices is not None and (dialect.detected_delimiter or dialect.detected_encoding):
+            notices.append(
+                Notice(
+                    "csv_dialect",
+                    0,
+                    f"read {path.name} as {dialect.describe()} (detected; set "
+                    "source.csv_delimiter and source.csv_encoding to choose)",
+                )
+            )
     return backend, data, lookups

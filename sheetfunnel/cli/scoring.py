@@ -53,6 +53,12 @@ def _print_results(config: Config, results: engine.Results, top: int, stderr: Co
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--top", default=20, show_default=True, help="How many contacts the table lists.")
 @click.option("--force", is_flag=True, help="Let --out replace a file sheetfunnel did not write.")
+@click.option(
+    "--decimal-comma/--decimal-point",
+    default=None,
+    help="Write an --out .csv for Excel in a comma-decimal locale (';' between cells, 0,5, "
+    "a BOM); default: as source.decimal says.",
+)
 def score(
     source: Path,
     config_path: Path | None,
@@ -61,6 +67,7 @@ def score(
     as_json: bool,
     top: int,
     force: bool,
+    decimal_comma: bool | None,
 ) -> None:
     """Score SOURCE (.xlsx, .xlsm or .csv) and print the funnel; nothing is written to it."""
     config, name = _config_for(source, config_path)
@@ -73,7 +80,8 @@ def score(
     else:
         _print_results(config, results, top, stderr)
     if out is not None:
-        export.write_results(results, out, force=force)
+        comma = config.source.decimal == "," if decimal_comma is None else decimal_comma
+        export.write_results(results, out, force=force, decimal="," if comma else ".")
         stderr.print(
             f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
         )
