@@ -95,6 +95,6 @@ def main() -> None:
 
 
 # The commands register themselves on `cli` when their modules load.
-from . import scoring, syncing  # noqa: E402
+from . import onboarding, scoring, syncing  # noqa: E402
 
-__all__ = ["cli", "main", "scoring", "syncing"]
+__all__ = ["cli", "main", "onboarding", "scoring", "syncing"]
