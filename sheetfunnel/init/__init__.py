@@ -67,7 +67,7 @@ def init_config(source: str, *, force: bool = False, dry_run: bool = False) -> I
         )
     if not dry_run:
         path.write_text(text, encoding="utf-8")
-    config = "" if path == Path(source).parent / "sheetfunnel.toml" else f" --config {path}"
+    config = f" --config {path}" if sheet.kind == "gsheets" else ""
     if sheet.kind == "csv":
         commands = (f"sheetfunnel score {source} --out results.xlsx",)
     else:

@@ -51,7 +51,7 @@ def render(p: Proposal, defaults: Config, source: str) -> str:
         out.append(line(f'date_order = "{p.date_order}"', "text dates are month first"))
     out += ["", "[columns]"]
     columns = defaults.columns
-    for field in columns.model_fields:
+    for field in type(columns).model_fields:
         if field == "extra":
             continue
         default = getattr(columns, field) or ""
@@ -78,7 +78,8 @@ def render(p: Proposal, defaults: Config, source: str) -> str:
     if p.clashes:
         out += ["", "[output.columns]", "# your sheet already has these headers: ours get another"]
         attrs = {
-            getattr(defaults.output.columns, a): a for a in defaults.output.columns.model_fields
+            getattr(defaults.output.columns, a): a
+            for a in type(defaults.output.columns).model_fields
         }
         for header in p.clashes:
             out.append(line(f"{attrs[header]} = {q(header + ' (sheetfunnel)')}"))
