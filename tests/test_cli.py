@@ -94,7 +94,7 @@ def test_a_bad_config_lists_every_problem(tmp_path):
     assert result.exit_code == 3
     assert result.output == (
         f"Error: 2 problems in {bad}:\n"
-        "  - source.date_order: Input should be 'DMY', 'MDY' or 'YMD' (got 'DD/MM')\n"
+        "  - source.date_order: must be one of 'DMY', 'MDY' or 'YMD' (got 'DD/MM')\n"
         "  - stages[0].colour: 'red' is not a colour; write it as #RRGGBB, e.g. #E2EFDA\n"
     )
 

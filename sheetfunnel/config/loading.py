@@ -7,6 +7,7 @@ values), then `checks.semantic_problems` checks what only the whole config can t
 from __future__ import annotations
 
 import copy as copy_module
+import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -186,15 +187,68 @@ def _shape_problems(ex: ValidationError) -> list[ConfigProblem]:
         # pydantic puts the failing type of a union in the loc; users never wrote it
         loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
         key = _key_path(loc)
+        model = _model_at(loc)
+        allowed = list(model.model_fields) if model else []
+        name = str(loc[-1]) if loc else ""
         if err["type"] == "extra_forbidden":
-            model = _model_at(loc)
-            allowed = ", ".join(model.model_fields) if model else ""
-            msg = f"unknown key; allowed keys here: {allowed}" if allowed else "unknown key"
+            near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            msg = f"unknown key; did you mean {near[0]!r}?" if near else "unknown key"
+            if allowed:
+                msg += f" Allowed keys here: {', '.join(allowed)}"
         elif err["type"] == "value_error":  # our own validators' messages quote the value
             msg = str(err["ctx"]["error"])
         else:
-            msg = err["msg"]
+            msg = _plain(err)
             if "input" in err and err["type"] not in ("missing",):
-                msg += f" (got {err['input']!r})"
+                msg += f" (got {_shown(err['input'])})"
+            if f"{name}s" in allowed and isinstance(err.get("input"), list | tuple):
+                msg += f"; did you mean {name + 's'!r}, which takes a list?"
         problems.append(ConfigProblem(key, msg))
     return problems
+
+
+#: pydantic's error types in the words of a TOML file.
+_PLAIN = {
+    "string_type": "must be a text in quotes",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": 'must be a list, e.g. ["a", "b"]',
+    "tuple_type": 'must be a list, e.g. ["a", "b"]',
+    "dict_type": "must be a table: a [section] or { key = value }",
+    "model_type": "must be a table: a [section] or { key = value }",
+    "model_attributes_type": "must be a table: a [section] or { key = value }",
+    "missing": "is required",
+}
+
+
+def _plain(err: Any) -> str:
+    """One pydantic error as a sentence about the TOML value, without pydantic's wording."""
+    kind, ctx = err["type"], err.get("ctx", {})
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}"
+    bounds = {
+        "greater_than": "must be above {gt}",
+        "greater_than_equal": "must be at least {ge}",
+        "less_than": "must be below {lt}",
+        "less_than_equal": "must be at most {le}",
+        "string_too_short": "must have at least {min_length} characters",
+        "string_too_long": "must have at most {max_length} characters",
+    }
+    if kind in bounds:
+        shown = {k: f"{v:g}" if isinstance(v, int | float) else v for k, v in ctx.items()}
+        return bounds[kind].format(**shown)
+    return str(err["msg"])
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it in TOML (true, not True)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
