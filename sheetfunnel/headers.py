@@ -19,12 +19,14 @@ def resolve_headers(
     source: str = "",
     keys: Mapping[str, str] | None = None,
     header_key: str = "source.header_row",
+    frame: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """Field -> actual column label; headers match ignoring case and surrounding spaces.
 
     Raises one MissingColumnsError naming every missing header, each with a "did you mean"
     hint and the config key (`keys`: field -> key path such as "activities.type", or a
     command-line option such as "--outcome"; default "columns.<field>") that names it.
+    `frame`: the tab's rows, to spot headers sitting a few rows lower (a title above them).
     """
     folded = {str(c).strip().casefold(): c for c in columns}
     found: dict[str, str] = {}
@@ -48,9 +50,11 @@ def resolve_headers(
         raise MissingColumnsError(
             f"{where}: column{'s' if len(missing) > 1 else ''} not found: "
             + "; ".join(missing)
-            + f". The header row has: {have}. Fix the header in the sheet, or "
-            + fix_keys(names.values())
-            + ".",
+            + f". The header row has: {have}. "
+            + (
+                _lower_header_row(frame, names, header_key)
+                or f"Fix the header in the sheet, or {fix_keys(names.values())}."
+            ),
             headers=list(names),
             header_key=header_key,
             file=source or None,
@@ -76,3 +80,20 @@ def fix_keys(keys: Iterable[str]) -> str:
     ]
     parts += [f"give the right header to {o}" for o in options]
     return "; or ".join(parts)
+
+
+def _lower_header_row(frame: pd.DataFrame | None, names: Mapping[str, str], key: str) -> str:
+    """ "The headers seem to be on row 3: set source.header_row = 3 ..." when a missing
+    header appears in one of the first rows below the configured header row."""
+    if frame is None or frame.empty:
+        return ""
+    wanted = {h.strip().casefold() for h in names}
+    for row in frame.index[:10]:
+        cells = {str(v).strip().casefold() for v in frame.loc[row].tolist() if v is not None}
+        if cells & wanted:
+            section = key.split(".")[0]
+            return (
+                f"The headers seem to be on row {row}: set {key} = {row} in the [{section}] "
+                "section of the config."
+            )
+    return ""

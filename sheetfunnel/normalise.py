@@ -166,7 +166,9 @@ def _prepare_contacts(
 ) -> tuple[pd.DataFrame, pd.Series]:
     tab = config.source.contacts_tab
     extra = {f: f"columns.extra.{f}" for f in config.columns.extra}
-    cols = resolve_headers(raw.columns, config.columns.mapped(), tab=tab, source=source, keys=extra)
+    cols = resolve_headers(
+        raw.columns, config.columns.mapped(), tab=tab, source=source, keys=extra, frame=raw
+    )
     blank_row = raw.isna().all(axis=1) if len(raw.columns) else pd.Series(True, index=raw.index)
     raw = raw[~blank_row]
 
@@ -308,6 +310,7 @@ def _log_activities(
         source=source,
         keys={f: f"activities.{f}" for f in wanted},
         header_key="source.activities_header_row",
+        frame=activities,
     )
     # A million rows name a few thousand contacts and a dozen types: work on distinct values.
     key_codes, key_cells = factorize(activities[cols["contact"]])

@@ -48,12 +48,20 @@ def open_backend(
         from .backends.csv import CsvBackend
 
         if not path.exists():
-            raise InputError(f"{path}: file not found", file=str(path))
+            raise InputError(
+                f"{path}: file not found; check the path given on the command line",
+                file=str(path),
+            )
         src = config.source
         return CsvBackend(path, delimiter=src.csv_delimiter, encoding=src.csv_encoding)
     if suffix in EXCEL:
         from .backends.excel import ExcelBackend
 
+        if not path.exists():  # the path comes from the command line, not the config
+            raise InputError(
+                f"workbook not found: {path}; check the path given on the command line",
+                file=str(path),
+            )
         keep = config.output.backup if backup is None else backup
         return ExcelBackend(path, backup=keep, force=force)
     if suffix in (".xls", ".xlsb"):

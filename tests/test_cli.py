@@ -83,7 +83,8 @@ def test_a_missing_source_file(tmp_path):
     result = run("score", tmp_path / "nope.xlsx")
     assert result.exit_code == 4
     assert result.output.endswith(
-        f"Error: workbook not found: {tmp_path / 'nope.xlsx'}; check the path in the config\n"
+        f"Error: workbook not found: {tmp_path / 'nope.xlsx'}; check the path given on the "
+        "command line\n"
     )
 
 
@@ -102,7 +103,10 @@ def test_a_bad_config_lists_every_problem(tmp_path):
 def test_check_config_accepts_the_examples():
     result = run("check-config", ROOT / "config" / "examples" / "maven_crm.toml")
     assert result.exit_code == 0
-    assert result.output.endswith("is valid: 3 stages, 1 exits, 0 activity types, 4 fit rules.\n")
+    assert result.output.endswith(
+        "is valid: 3 stages, 1 exits, 0 activity types, 4 fit rules.\nNot checked against a "
+        "sheet: add --source SOURCE to check its tabs, headers and activity names.\n"
+    )
 
 
 def test_a_missing_column(tmp_path):

@@ -3,7 +3,6 @@ calibrate."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -13,26 +12,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import engine, export, report
+from ..checking import score_source
 from ..config import Config, load_config
 from ..demo import create_demo
-from ..normalise import Notice
-from ..sources import read_source
 from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
 
 
 def _score(source: Path, config: Config, as_of: dt.date | None, config_name: str) -> engine.Results:
-    read_notices: list[Notice] = []
-    _, data, lookups = read_source(source, config, notices=read_notices)
-    results = engine.score(
-        config,
-        data.contacts,
-        data.activities,
-        as_of=as_of,
-        lookups=lookups,
-        serial_epoch=data.serial_epoch,
-        source=str(source),
-    )
-    return dataclasses.replace(results, notices=(*read_notices, *results.notices))
+    return score_source(source, config, as_of)
 
 
 def _print_results(config: Config, results: engine.Results, top: int, stderr: Console) -> None:
@@ -90,16 +77,41 @@ def score(
 
 @cli.command("check-config")
 @click.argument("config_path", required=False, type=click.Path(path_type=Path, dir_okay=False))
-def check_config(config_path: Path | None) -> None:
-    """Validate a config file (default: ./sheetfunnel.toml, else the built-in default)."""
-    if config_path is None and Path("sheetfunnel.toml").exists():
-        config_path = Path("sheetfunnel.toml")
+@click.option(
+    "--source",
+    help="Also read this workbook, CSV or Google Sheet and check every tab, header and "
+    "activity name against it, as a sync would; nothing is written.",
+)
+def check_config(config_path: Path | None, source: str | None) -> None:
+    """Validate a config file (default: sheetfunnel.toml beside --source, else
+    ./sheetfunnel.toml, else the built-in default), and with --source, against the sheet."""
+    if config_path is None:
+        beside = Path(source).parent / "sheetfunnel.toml" if source else None
+        for candidate in (beside, Path("sheetfunnel.toml")):
+            if candidate is not None and candidate.exists():
+                config_path = candidate
+                break
     config = load_config(config_path)
     name = config_path or "the built-in default config"
     click.echo(
         f"{name} is valid: {len(config.stages)} stages, {len(config.exits)} exits, "
         f"{len(config.activity_types)} activity types, {len(config.fit.rules)} fit rules."
     )
+    if source is None:
+        click.echo(
+            "Not checked against a sheet: add --source SOURCE to check its tabs, headers "
+            "and activity names."
+        )
+        return
+    results = score_source(source, config)
+    stderr = Console(stderr=True)
+    for notice in results.notices:
+        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
+    click.echo(
+        f"Checked against {source}: every tab and header found, {len(results.contacts):,} "
+        "contacts scored; nothing was written."
+    )
+    exit_if_severe(results.notices)
 
 
 @cli.command()

@@ -31,6 +31,8 @@ WAIT_OPTION = click.option(
     show_default=True,
     help="Seconds to wait while another sheetfunnel run holds TARGET (0: refuse at once).",
 )
+#: Run outcomes that found their target (see runlog.Outcome).
+DONE = ("synced", "nothing-changed", "unchanged", "dry-run")
 QUIET_OPTION = click.option(
     "-q", "--quiet", is_flag=True, help="Print only errors (for cron); the exit code tells."
 )
@@ -278,9 +280,10 @@ def history(
 def _default_target(config: Config) -> str:
     log = Path(config.watch.log) if config.watch.log else None
     if log is not None and log.is_file():
-        records = list(read_records(log))
-        if records and records[-1].get("target"):
-            return str(records[-1]["target"])
+        # the last run that read its target: a failed one may name a wrong path
+        done = [r for r in read_records(log) if r.get("target") and r.get("outcome") in DONE]
+        if done:
+            return str(done[-1]["target"])
     books = sorted(p for p in Path().iterdir() if p.suffix.lower() in EXCEL and p.is_file())
     books = [p for p in books if not p.name.startswith(("~$", "."))]
     if len(books) == 1:
