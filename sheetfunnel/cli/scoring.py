@@ -14,7 +14,7 @@ from rich.markup import escape
 from .. import engine, export, report
 from ..checking import score_source
 from ..config import Config, load_config
-from ..demo import create_demo
+from ..demo import run_demo
 from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
 
 
@@ -123,20 +123,27 @@ def check_config(config_path: Path | None, source: str | None) -> None:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day of the data.")
 @click.option("--force", is_flag=True, help="Replace demo files already in FOLDER.")
 def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, force: bool) -> None:
-    """Create a sample workbook and its config in FOLDER, score it and print the funnel."""
-    made = create_demo(
+    """Create a sample workbook and its config in FOLDER, score it, sync the results into it
+    and print the funnel, where to look and what to run next."""
+    made, synced = run_demo(
         folder, seed=seed, contacts=contacts, end=as_of.date() if as_of else None, force=force
     )
     stderr = Console(stderr=True)
-    stderr.print(f"Created {made.workbook} and {made.config}", highlight=False, soft_wrap=True)
-    config = load_config(made.config)
-    results = _score(made.workbook, config, made.as_of, str(made.config))
-    _print_results(config, results, 20, stderr)
-    stderr.print(
-        f"Next: sheetfunnel score {made.workbook} --out results.xlsx",
-        highlight=False,
-        soft_wrap=True,
-    )
+    _print_results(load_config(made.config), synced.results, 20, stderr)
+    say = [
+        f"Created {made.workbook} and {made.config}, scored the sample contacts and synced the "
+        "results into the workbook. Open it to see:",
+        "  - tab Contacts: the columns Score, Fit, Engagement, Stage (coloured by stage), "
+        "Stage since, Next action and Why, after the sample's own columns",
+        "  - tab Summary: the funnel, leads versus prospects, conversion, by source and owner",
+        "  - tab History: one row per stage change (a second sync adds the changes since)",
+        "Next, on your own sheet (a .xlsx or .csv file, or a Google Sheet URL):",
+        "  sheetfunnel init your-sheet.xlsx                # map its columns and activity names",
+        "  sheetfunnel sync your-sheet.xlsx                # score it and write the results in",
+        "  sheetfunnel watch your-sheet.xlsx --every 15m   # keep it up to date",
+    ]
+    for line in say:
+        stderr.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @cli.command("calibrate")
