@@ -45,7 +45,7 @@ def test_every_command_has_help(command):
 
 def test_help_documents_the_exit_codes():
     out = run("--help").output
-    for code in range(1, 8):
+    for code in range(1, 9):
         assert re.search(rf"^\s+{code}\s+\S", out, re.M), code
 
 
