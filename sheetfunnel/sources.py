@@ -31,11 +31,13 @@ def open_backend(
     *,
     backup: bool | None = None,
     force: bool = False,
+    missing_ok: bool = False,
 ) -> Backend:
     """The backend for `target`: a Google Sheet (URL or key), or a file by its suffix.
 
     `backup` (default: the config's output.backup) and `force` (ignore stale lock files) are
-    for workbooks.
+    for workbooks. `missing_ok`: a workbook that is not there (yet) is no error here (for
+    `watch`, whose runs report it each time).
     """
     if is_google_sheet(target):
         from .backends.gsheets import GoogleSheetsBackend, make_client
@@ -57,7 +59,7 @@ def open_backend(
     if suffix in EXCEL:
         from .backends.excel import ExcelBackend
 
-        if not path.exists():  # the path comes from the command line, not the config
+        if not path.exists() and not missing_ok:  # the path came from the command line
             raise InputError(
                 f"workbook not found: {path}; check the path given on the command line",
                 file=str(path),

@@ -132,6 +132,31 @@ def test_init_never_overwrites_a_config_and_dry_run_prints_it(tmp_path):
     assert (tmp_path / "sheetfunnel.toml").read_text().startswith("# sheetfunnel config")
 
 
+def test_init_again_on_a_synced_sheet_knows_our_columns_and_a_users_own_score(tmp_path):
+    book = titled_sheet(tmp_path)
+    assert run("init", book).exit_code == 0
+    assert run("sync", book, "--as-of", DAY).exit_code == 0
+    again = run("init", book, "--force")
+    assert again.exit_code == 0 and "Not used" not in again.output
+    assert "[output.columns]" not in (tmp_path / "sheetfunnel.toml").read_text()
+
+    other = tmp_path / "other"
+    other.mkdir()
+    from onboarding_books import write_book
+
+    mine = write_book(other / "b.xlsx", {"Contacts": [["Email", "Score"], ["a@x.com", 3]]})
+    out = run("init", mine).output
+    assert "  'Score': yours; sheetfunnel writes 'Score (sheetfunnel)'" in out
+    assert 'score = "Score (sheetfunnel)"' in (other / "sheetfunnel.toml").read_text()
+    assert run("sync", mine, "--as-of", DAY).exit_code == 0
+    assert rows_of(mine, "Contacts")[:2] == [
+        ["Email", "Score", "Score (sheetfunnel)", "Fit", "Engagement", "Stage", "Stage since",
+         "Next action", "Why"],
+        ["a@x.com", 3.0, 0.0, 0.0, 0.0, "Lead", dt.date(2026, 6, 30), "Nurture: newsletter, "
+         "guides and webinar invitations", ""],
+    ]  # fmt: skip
+
+
 def test_unknown_activity_names_are_listed_and_left_commented(tmp_path):
     log = [*french_log(), [HOT[0], "Pigeon voyageur", DAY - dt.timedelta(days=1)]]
     from onboarding_books import write_book
@@ -169,7 +194,7 @@ def test_init_on_a_google_sheet(emulator, tmp_path, monkeypatch):
     made = run("init", key)
     assert made.exit_code == 0, made.output
     assert "Mapped 6 of 6 headers (100%):" in made.output
-    assert "Mapped 6 of 8 activity names" not in made.output
+    assert "Mapped 8 of 8 activity names (100%), 100% of the log's rows:" in made.output
     assert made.output.endswith(
         f"Next: sheetfunnel sync {key} --config sheetfunnel.toml   then: sheetfunnel watch "
         f"{key} --config sheetfunnel.toml --every 15m\n"

@@ -166,7 +166,8 @@ def watch(
         raise click.UsageError("give either --every (e.g. --every 15m) or --cron EXPR")
     path = Path(target)
     config, _ = _config_for(path if path.suffix else None, config_path)
-    open_backend(target, config, backup=backup, force=force)  # a bad target stops here
+    # a bad target stops here; a workbook missing for now is each run's error
+    open_backend(target, config, backup=backup, force=force, missing_ok=True)
     clock = SystemClock()
     if every is not None:
         schedule: Every | Cron = Every(every, anchor=clock.now())

@@ -90,7 +90,9 @@ def propose(sheet: Sheet, defaults: Config | None = None) -> Proposal:
     managed = defaults.output.columns
     ours = [managed.score, managed.fit, managed.engagement, managed.stage, managed.stage_since]
     ours += [managed.next_action, managed.why]
-    out.clashes = [h for h in ours if h.casefold() in {x.strip().casefold() for x in headers}]
+    present = [h for h in ours if h.casefold() in {x.strip().casefold() for x in headers}]
+    # all of them: a sync already wrote them (ours); some: the user's own, ours go beside
+    out.clashes = present if len(present) < len(ours) else []
     taken |= {x for x in headers if x.strip().casefold() in {h.casefold() for h in ours}}
     if any(fold(h) == "stage override" for h in headers):
         header = next(h for h in headers if fold(h) == "stage override")

@@ -77,10 +77,8 @@ def render(p: Proposal, defaults: Config, source: str) -> str:
         out += [line(f"type = {q(c.type)}"), line(f"kind = {q(c.kind)}")]
     if p.clashes:
         out += ["", "[output.columns]", "# your sheet already has these headers: ours get another"]
-        attrs = {
-            getattr(defaults.output.columns, a): a
-            for a in type(defaults.output.columns).model_fields
-        }
+        managed = defaults.output.columns.model_dump(exclude={"letters"})
+        attrs = {header: name for name, header in managed.items()}
         for header in p.clashes:
             out.append(line(f"{attrs[header]} = {q(header + ' (sheetfunnel)')}"))
     return "\n".join(out) + "\n"
