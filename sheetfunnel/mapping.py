@@ -205,6 +205,23 @@ def fold(text: object) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
 
 
+#: Words CRM exports put around a header: "Person - Email - Work" (Pipedrive) is an e-mail.
+_PREFIXES = ("person", "contact", "lead", "organization", "organisation", "account", "deal")
+_SUFFIXES = ("work", "home", "other", "value", "1", "principal", "pro")
+
+
+def variants(folded: str) -> list[str]:
+    """`folded`, then without a CRM's entity prefix and a kind suffix."""
+    out = [folded]
+    words = folded.split()
+    if len(words) > 1 and words[0] in _PREFIXES:
+        words = words[1:]
+        out.append(" ".join(words))
+    if len(words) > 1 and words[-1] in _SUFFIXES:
+        out.append(" ".join(words[:-1]))
+    return out
+
+
 def match_one(
     text: str, vocabulary: Mapping[str, Sequence[str]], *, fuzzy: bool = True
 ) -> tuple[str, bool] | None:
@@ -216,9 +233,10 @@ def match_one(
     folded = fold(text)
     if not folded:
         return None
-    for name, words in vocabulary.items():
-        if folded in words:
-            return name, True
+    for variant in variants(folded):
+        for name, words in vocabulary.items():
+            if variant in words:
+                return name, True
     if not fuzzy:
         return None
     best = ranked(folded, vocabulary)
@@ -272,9 +290,10 @@ def first_match(
     for header in headers:
         if header in taken:
             continue
-        folded = fold(header)
-        if folded in words:
-            rank = words.index(folded)
-            if best is None or rank < best[0]:
-                best = (rank, header)
+        for i, variant in enumerate(variants(fold(header))):
+            if variant in words:
+                rank = words.index(variant) + 1000 * i  # the header as written wins
+                if best is None or rank < best[0]:
+                    best = (rank, header)
+                break
     return best[1] if best else None
