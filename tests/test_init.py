@@ -201,3 +201,14 @@ def test_init_on_a_google_sheet(emulator, tmp_path, monkeypatch):
     )
     synced = run("sync", key, "--config", "sheetfunnel.toml", "--as-of", DAY)
     assert synced.exit_code == 0, synced.output
+
+
+def test_month_first_text_dates_set_date_order(tmp_path):
+    source = tmp_path / "us.csv"
+    rows = ["Email,Name,Created"] + [f"{w},{w[:3]},12/{20 + i}/2025" for i, w in enumerate(HOT)]
+    source.write_text("\n".join(rows) + "\n")
+    assert run("init", source).exit_code == 0
+    assert tomllib.loads((tmp_path / "sheetfunnel.toml").read_text())["source"]["date_order"] == (
+        "MDY"
+    )
+    assert run("score", source, "--as-of", DAY).exit_code == 0

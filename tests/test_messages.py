@@ -6,6 +6,7 @@ import datetime as dt
 
 from click.testing import CliRunner
 from onboarding_books import DAY, french_pipeline, titled_sheet, write_book
+from python_calamine import CalamineWorkbook
 
 from sheetfunnel.cli import cli
 
@@ -94,3 +95,19 @@ def test_a_near_miss_key_in_check_config(tmp_path):
         f"Error: 1 problem in {config}:\n  - activities.label: unknown key; did you mean "
         "'labels'? Allowed keys here: contact, type, date, value, labels\n"
     )
+
+
+def test_a_sync_that_leaves_out_most_of_the_log_writes_then_exits_8(tmp_path):
+    book = french_pipeline(tmp_path)
+    (tmp_path / "sheetfunnel.toml").write_text(
+        '[source]\nactivities_tab = "Journal"\n[columns]\nkey = "Adresse e-mail"\n'
+        '[activities]\ncontact = "E-mail"\ntype = "Action"\n'
+    )
+    result = run("sync", book, "--as-of", DAY, "-q")
+    assert result.exit_code == 8
+    assert result.output.startswith(
+        "Note: 25 activity rows of 25 (100%) have a name that matches no activity type, and "
+        "were left out:\n  name                            rows  closest types\n"
+        "  'ouverture email'                 18  email_open\n"
+    )
+    assert "Summary" in CalamineWorkbook.from_path(str(book)).sheet_names  # written anyway
