@@ -10,6 +10,8 @@ from pathlib import Path
 
 from . import engine
 from .config import Config
+from .errors import InputError
+from .headers import with_tab_key
 from .normalise import Notice
 from .sources import read_source
 
@@ -20,7 +22,10 @@ def score_source(
     """Read `target` (workbook, CSV or Google Sheet) as `config` says and score it; the
     notices of the reading (a CSV's dialect, no log file) come first."""
     read_notices: list[Notice] = []
-    _, data, lookups = read_source(target, config, notices=read_notices)
+    try:
+        _, data, lookups = read_source(target, config, notices=read_notices)
+    except InputError as ex:
+        raise with_tab_key(ex, config) from ex
     results = engine.score(
         config,
         data.contacts,

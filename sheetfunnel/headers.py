@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from .errors import MissingColumnsError
+from .config import Config
+from .errors import InputError, MissingColumnsError
 
 
 def resolve_headers(
@@ -97,3 +98,32 @@ def _lower_header_row(frame: pd.DataFrame | None, names: Mapping[str, str], key:
                 "section of the config."
             )
     return ""
+
+
+def with_tab_key(error: BaseException, config: Config) -> BaseException:
+    """A backend's "tab not found" with the config key that named the tab added; any other
+    error as it is. (Backends know tabs, not the config.)"""
+    if not isinstance(error, InputError) or isinstance(error, MissingColumnsError):
+        return error
+    if (
+        not error.sheet
+        or error.column
+        or not ("not found" in str(error) or "not exist" in str(error))
+    ):
+        return error
+    src = config.source
+    keys = {src.contacts_tab: "source.contacts_tab"}
+    if src.activities_tab:
+        keys.setdefault(src.activities_tab, "source.activities_tab")
+    for i, lookup in enumerate(src.lookups):
+        keys.setdefault(lookup.tab, f"source.lookups[{i}].tab")
+    key = keys.get(error.sheet)
+    if key is None or key in str(error):
+        return error
+    text = str(error).rstrip(". ")
+    hint = f"; set {key} in the [source] section of the config"
+    if key == "source.activities_tab":
+        hint += ' (or "" for no log)'
+    out = InputError(text + hint, file=error.file, sheet=error.sheet)
+    out.__cause__ = error
+    return out

@@ -111,3 +111,22 @@ def test_a_sync_that_leaves_out_most_of_the_log_writes_then_exits_8(tmp_path):
         "  'ouverture email'                 18  email_open\n"
     )
     assert "Summary" in CalamineWorkbook.from_path(str(book)).sheet_names  # written anyway
+
+
+def test_a_missing_tab_names_the_config_key(tmp_path):
+    book = titled_sheet(tmp_path)
+    result = run("sync", book, "--as-of", DAY)
+    assert result.exit_code == 4
+    assert result.output == (
+        "Error: tab 'Contacts' not found in pipeline.xlsx; the tabs are: 'Pipeline', "
+        "'Activities'; set source.contacts_tab in the [source] section of the config\n"
+    )
+    (tmp_path / "sheetfunnel.toml").write_text(
+        '[source]\ncontacts_tab = "Pipeline"\nheader_row = 3\nactivities_tab = "Log"\n'
+    )
+    result = run("score", book, "--as-of", DAY)
+    assert result.exit_code == 4
+    assert result.output.endswith(
+        "Error: tab 'Log' not found in pipeline.xlsx; the tabs are: 'Pipeline', 'Activities'; "
+        'set source.activities_tab in the [source] section of the config (or "" for no log)\n'
+    )

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import Config
+from ..headers import with_tab_key
 from ..history import read_history
 from ..runlog import read_records
 from ..runner import RunOptions, RunResult, run_log_path, run_once
@@ -90,7 +91,7 @@ def sync(
     if result.log_problem:
         console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
     if result.error is not None:
-        raise result.error
+        raise with_tab_key(result.error, config)
     if result.report is None:
         if not quiet:
             console.print(f"{target}: unchanged since the last run; nothing to do.", soft_wrap=True)
@@ -210,11 +211,13 @@ def _compact(interval: dt.timedelta) -> str:
 
 
 def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
-    """One line per scheduled run; with `quiet`, only failed runs."""
+    """One line per scheduled run; with `quiet`, only failed runs and those that left out
+    most of the activity log (with the table of the names that matched no type)."""
     r = result.record
     if result.log_problem:
         console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
-    if quiet and r.outcome != "error":
+    severe = any(n.severe for n in result.report.notices) if result.report else False
+    if quiet and r.outcome != "error" and not severe:
         return
     when = dt.datetime.fromisoformat(r.start).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     if r.outcome in ("synced", "nothing-changed"):
@@ -231,6 +234,9 @@ def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    for notice in result.report.notices if result.report else ():
+        if notice.severe:  # the results mislead: say why at every run, -q or not
+            console.print(f"Note: {notice}", highlight=False, markup=False, soft_wrap=True)
 
 
 @cli.command()
