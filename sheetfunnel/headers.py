@@ -4,6 +4,7 @@ there: the key that names it, or the command-line option it came from."""
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -45,8 +46,11 @@ def resolve_headers(
         else:
             found[field] = actual
     if missing:
-        csv = source.lower().endswith(".csv")
-        where = source if csv else (f"{source}, tab {tab!r}" if source else f"tab {tab!r}")
+        where = f"{source}, tab {tab!r}" if source else f"tab {tab!r}"
+        if source.lower().endswith(".csv"):  # a CSV's other tabs are files beside it
+            other = header_key != "source.header_row"
+            name = tab if tab.lower().endswith(".csv") else f"{tab}.csv"
+            where = str(Path(source).with_name(name)) if other else source
         have = ", ".join(repr(str(c)) for c in columns[:30]) or "nothing"
         raise MissingColumnsError(
             f"{where}: column{'s' if len(missing) > 1 else ''} not found: "

@@ -130,3 +130,16 @@ def test_a_missing_tab_names_the_config_key(tmp_path):
         "Error: tab 'Log' not found in pipeline.xlsx; the tabs are: 'Pipeline', 'Activities'; "
         'set source.activities_tab in the [source] section of the config (or "" for no log)\n'
     )
+
+
+def test_a_csv_log_column_names_the_log_file(tmp_path):
+    (tmp_path / "contacts.csv").write_text("Email\na@x.com\n")
+    (tmp_path / "journal.csv").write_text("Email,Action,Date\na@x.com,call,2026-06-01\n")
+    (tmp_path / "sheetfunnel.toml").write_text('[source]\nactivities_tab = "journal"\n')
+    result = run("score", tmp_path / "contacts.csv", "--as-of", DAY)
+    assert result.exit_code == 4
+    assert result.output.endswith(
+        f"Error: {tmp_path / 'journal.csv'}: column not found: 'Activity' (activities.type). "
+        "The header row has: 'Email', 'Action', 'Date'. Fix the header in the sheet, or set "
+        "activities.type in the [activities] section of the config.\n"
+    )
