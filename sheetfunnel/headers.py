@@ -4,8 +4,8 @@ there: the key that names it, or the command-line option it came from."""
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
