@@ -12,12 +12,16 @@ import datetime as dt
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .sync import SyncReport
 
 SOURCES = (
     "Website",
@@ -295,3 +299,25 @@ def create_demo(
     write_workbook(workbook, people, acts)
     config.write_text(files("sheetfunnel").joinpath("default.toml").read_text("utf-8"), "utf-8")
     return Demo(workbook, config, end)
+
+
+def run_demo(
+    folder: Path,
+    *,
+    seed: int = 7,
+    contacts: int = 500,
+    end: dt.date | None = None,
+    force: bool = False,
+) -> tuple[Demo, SyncReport]:
+    """Create the demo and sync it: the workbook then shows what a sync writes (managed
+    columns, stage colours, Summary and History tabs), as the user's own sheet will."""
+    from .config import load_config
+    from .runner import RunOptions, run_once
+
+    made = create_demo(folder, seed=seed, contacts=contacts, end=end, force=force)
+    options = RunOptions(command="demo", backup=False)
+    result = run_once(str(made.workbook), load_config(made.config), options, as_of=made.as_of)
+    if result.error is not None:
+        raise result.error
+    assert result.report is not None  # a first run is never skipped as unchanged
+    return made, result.report

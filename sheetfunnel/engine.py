@@ -18,6 +18,7 @@ from . import rollup, scoring, stages, summary
 from .backends.base import EPOCH_1900
 from .config import Config
 from .normalise import Notice, prepare
+from .usable import fit_to_sheet
 
 #: Columns of `Results.contacts`, in the order exports show them.
 RESULT_COLUMNS = (
@@ -71,6 +72,16 @@ def as_of_timestamp(config: Config, as_of: dt.date | dt.datetime | str | None) -
     return ts
 
 
+def sheet_config(
+    config: Config, contacts: pd.DataFrame, lookups: Mapping[str, pd.DataFrame] | None
+) -> tuple[Config, Notice | None]:
+    """The config without the fields neither the contacts tab nor a lookup tab has."""
+    headers = [*contacts.columns]
+    for frame in (lookups or {}).values():
+        headers += list(frame.columns)
+    return fit_to_sheet(config, headers)
+
+
 def score(
     config: Config,
     contacts: pd.DataFrame,
@@ -88,6 +99,7 @@ def score(
     tabs joined per `source.lookups`. `as_of` defaults to today in the config's time zone.
     """
     ts = as_of_timestamp(config, as_of)
+    config, unused = sheet_config(config, contacts, lookups)
     prepared = prepare(
         config,
         contacts,
@@ -114,6 +126,6 @@ def score(
         row_contact=prepared.row_contact,
         companies=rollup.companies(config, table),
         summary=summary.summarise(config, table, ts),
-        notices=prepared.notices + tuple(notices),
+        notices=(unused,) * (unused is not None) + prepared.notices + tuple(notices),
         as_of=ts,
     )

@@ -62,6 +62,23 @@ class InputError(SheetfunnelError):
         super().__init__(message)
 
 
+class MissingColumnsError(InputError):
+    """Headers the config names are not in a tab's header row. `headers`: the missing ones;
+    `header_key`: the config key of that tab's header row (for a "set header_row" hint)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        headers: Sequence[str],
+        header_key: str,
+        file: str | None = None,
+        sheet: str | None = None,
+    ):
+        self.headers, self.header_key = tuple(headers), header_key
+        super().__init__(message, file=file, sheet=sheet)
+
+
 class SpreadsheetError(SheetfunnelError):
     """The spreadsheet itself cannot be read or written (corrupt, encrypted, wrong format,
     no permission, disk full). Nothing was written."""
@@ -94,6 +111,10 @@ class RemoteError(SheetfunnelError):
         super().__init__(message)
 
 
+#: Exit code of a run that wrote its results but left out more than half of the activity
+#: log (names matching no activity type): the results mislead until the names are mapped.
+MOSTLY_UNMATCHED_EXIT = 8
+
 EXIT_CODES: dict[int, str] = {
     0: "success (also: nothing changed)",
     1: "internal error (a bug: please report it with the output of -v)",
@@ -105,4 +126,6 @@ EXIT_CODES: dict[int, str] = {
     BusyError.exit_code: "spreadsheet busy (open in Excel/LibreOffice, another sync running, "
     "changed during the sync): retry later",
     RemoteError.exit_code: "Google Sheets API or network error",
+    MOSTLY_UNMATCHED_EXIT: "done and written, but more than half of the activity log matched "
+    "no activity type (see the table): map those names",
 }

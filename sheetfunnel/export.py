@@ -75,14 +75,24 @@ def check_target(path: Path, *, source: Path | None = None, force: bool = False)
 
 
 def write_results(
-    results: Results, path: Path, *, force: bool = False, source: Path | None = None
+    results: Results,
+    path: Path,
+    *,
+    force: bool = False,
+    source: Path | None = None,
+    decimal: str = ".",
 ) -> Path:
     """Write the results to `path` (format from its suffix) and return it; `source` is the
-    file scored, which is never overwritten (see `check_target`)."""
+    file scored, which is never overwritten (see `check_target`).
+
+    `decimal = ","` writes a CSV as Excel reads it in a comma-decimal locale (French...):
+    `;` between cells, decimal commas, a UTF-8 BOM."""
     path = Path(path)
     suffix = path.suffix.lower()
     check_target(path, source=source, force=force)
     writer = {".csv": _write_csv, ".json": _write_json, ".xlsx": _write_xlsx}[suffix]
+    if suffix == ".csv" and decimal == ",":
+        writer = _write_csv_comma
     with _atomic(path) as tmp:
         writer(results, tmp)
     return path
@@ -105,6 +115,10 @@ def to_json(results: Results) -> dict[str, Any]:
 
 def _write_csv(results: Results, path: Path) -> None:
     contacts_table(results).to_csv(path, index=False, encoding="utf-8")
+
+
+def _write_csv_comma(results: Results, path: Path) -> None:
+    contacts_table(results).to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig")
 
 
 def _write_json(results: Results, path: Path) -> None:
@@ -195,9 +209,10 @@ def _is_ours(path: Path) -> bool:
         if suffix == ".json":
             return json.loads(path.read_text("utf-8")).get("generator") == GENERATOR
         if suffix == ".csv":
-            with path.open(encoding="utf-8") as fh:
+            with path.open(encoding="utf-8-sig") as fh:
                 header = fh.readline().strip()
-            return header.startswith(",".join(RESULT_COLUMNS[:3]))
+            cells = header.replace(";", ",").split(",")
+            return cells[0] == "key" and {"score", "stage", "why"} <= set(cells)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, AttributeError):
         return False
     return False

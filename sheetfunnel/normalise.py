@@ -9,7 +9,6 @@ points and future-dated activities are counted, reported and left out.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +19,10 @@ from .backends.base import EPOCH_1900
 from .cells import factorize, parse_dates, parse_flags, parse_numbers, to_key, to_text
 from .config import Config
 from .errors import InputError
+from .headers import resolve_headers
+
+__all__ = ["Notice", "Prepared", "plural", "prepare", "resolve_headers", "type_lookup"]
+from .mapping import fold
 
 #: Text fields kept as text; everything else a rule compares by range is read as a number.
 DATE_FIELDS = ("created",)
@@ -33,6 +36,9 @@ class Notice:
     kind: str
     count: int
     message: str
+    #: Enough of the data was left out that the results mislead (more than half the log):
+    #: the command still writes, then exits with code 8.
+    severe: bool = False
 
     def __str__(self) -> str:
         return self.message
@@ -60,39 +66,6 @@ def plural(count: int, singular: str, plural: str | None = None, *, verb: str = 
     noun = singular if count == 1 else (plural or singular + "s")
     verbs = {"is": ("is", "are"), "was": ("was", "were")}
     return f"{count:,} {noun}" + (f" {verbs[verb][count != 1]}" if verb else "")
-
-
-def resolve_headers(
-    columns: pd.Index, wanted: Mapping[str, str], *, tab: str, source: str = ""
-) -> dict[str, str]:
-    """Field -> actual column label; headers match ignoring case and surrounding spaces.
-
-    Raises one InputError naming every missing header, each with a "did you mean" hint.
-    """
-    folded = {str(c).strip().casefold(): c for c in columns}
-    found: dict[str, str] = {}
-    missing = []
-    for field, header in wanted.items():
-        actual = folded.get(header.strip().casefold())
-        if actual is None:
-            hint = difflib.get_close_matches(header, [str(c) for c in columns], n=1, cutoff=0.6)
-            missing.append(
-                f"{header!r} ({field})" + (f": did you mean {hint[0]!r}?" if hint else "")
-            )
-        else:
-            found[field] = actual
-    if missing:
-        where = f"{source}, tab {tab!r}" if source else f"tab {tab!r}"
-        have = ", ".join(repr(str(c)) for c in columns[:30])
-        raise InputError(
-            f"{where}: column{'s' if len(missing) > 1 else ''} not found: "
-            + "; ".join(missing)
-            + f". The header row has: {have}. Fix the header or the [columns] section of the "
-            "config.",
-            file=source or None,
-            sheet=tab,
-        )
-    return found
 
 
 def prepare(
@@ -146,7 +119,7 @@ def _join_lookups(
     config: Config, contacts: pd.DataFrame, lookups: Mapping[str, pd.DataFrame], source: str
 ) -> pd.DataFrame:
     out = contacts
-    for lk in config.source.lookups:
+    for i, lk in enumerate(config.source.lookups):
         if lk.tab not in lookups:
             raise InputError(
                 f"lookup tab {lk.tab!r} was not read (tabs read: {', '.join(lookups) or 'none'})",
@@ -154,8 +127,22 @@ def _join_lookups(
                 sheet=lk.tab,
             )
         table = lookups[lk.tab]
-        match = resolve_headers(out.columns, {"match": lk.match}, tab="contacts", source=source)
-        key = resolve_headers(table.columns, {"key": lk.key}, tab=lk.tab, source=source)
+        at = f"source.lookups[{i}]"
+        match = resolve_headers(
+            out.columns,
+            {"match": lk.match},
+            tab=config.source.contacts_tab,
+            source=source,
+            keys={"match": f"{at}.match"},
+        )
+        key = resolve_headers(
+            table.columns,
+            {"key": lk.key},
+            tab=lk.tab,
+            source=source,
+            keys={"key": f"{at}.key"},
+            header_key=f"{at}.header_row",
+        )
         table = table.assign(_lk=to_key(table[key["key"]]))
         table = table.dropna(subset=["_lk"]).drop_duplicates("_lk")
         extra = [c for c in table.columns if c not in out.columns and c != "_lk"]
@@ -178,7 +165,10 @@ def _prepare_contacts(
     config: Config, raw: pd.DataFrame, epoch: dt.date, source: str, notices: list[Notice]
 ) -> tuple[pd.DataFrame, pd.Series]:
     tab = config.source.contacts_tab
-    cols = resolve_headers(raw.columns, config.columns.mapped(), tab=tab, source=source)
+    extra = {f: f"columns.extra.{f}" for f in config.columns.extra}
+    cols = resolve_headers(
+        raw.columns, config.columns.mapped(), tab=tab, source=source, keys=extra, frame=raw
+    )
     blank_row = raw.isna().all(axis=1) if len(raw.columns) else pd.Series(True, index=raw.index)
     raw = raw[~blank_row]
 
@@ -293,6 +283,8 @@ def type_lookup(config: Config) -> dict[str, str]:
         for text in (type_id, type_id.replace("_", " "), at.label or "", *at.labels):
             if text:
                 lookup.setdefault(text.strip().casefold(), type_id)
+    for text, type_id in config.activities.labels.items():
+        lookup.setdefault(text.strip().casefold(), type_id)
     return lookup
 
 
@@ -311,7 +303,15 @@ def _log_activities(
     wanted = {"contact": log_cfg.contact, "type": log_cfg.type, "date": log_cfg.date}
     if log_cfg.value:
         wanted["value"] = log_cfg.value
-    cols = resolve_headers(activities.columns, wanted, tab=tab, source=source)
+    cols = resolve_headers(
+        activities.columns,
+        wanted,
+        tab=tab,
+        source=source,
+        keys={f: f"activities.{f}" for f in wanted},
+        header_key="source.activities_header_row",
+        frame=activities,
+    )
     # A million rows name a few thousand contacts and a dozen types: work on distinct values.
     key_codes, key_cells = factorize(activities[cols["contact"]])
     type_codes, type_cells = factorize(activities[cols["type"]])
@@ -342,21 +342,20 @@ def _log_activities(
     labels = to_text(pd.Series(type_cells, dtype=object)).str.casefold()
     lookup = type_lookup(config)
     order = {t: i for i, t in enumerate(config.activity_types)}
-    mapped = [order.get(lookup.get(t), -1) if isinstance(t, str) else -1 for t in labels]
+    folded = {fold(k): v for k, v in lookup.items()}
+    mapped = [
+        order.get(lookup.get(t) or folded.get(fold(t)), -1) if isinstance(t, str) else -1
+        for t in labels
+    ]
     type_code = np.array([*mapped, -1])[type_codes]  # a blank cell (code -1) picks the last -1
     untyped = type_code < 0
-    count = int((untyped & ~unknown).sum())
-    if count:
-        seen = np.unique(type_codes[untyped & ~unknown])
-        shown = [repr(labels[c]) if c >= 0 else "blank" for c in seen[:5]]
-        notices.append(
-            Notice(
-                "unknown_activity_types",
-                count,
-                f"{plural(count, 'activity row')} with a type that has no points in "
-                f"[activity_types]: left out (e.g. {', '.join(shown)})",
-            )
-        )
+    dropped = untyped & ~unknown
+    if dropped.any():
+        codes, counts = np.unique(type_codes[dropped], return_counts=True)
+        names = [labels[c] if c >= 0 else None for c in codes]
+        from .unmatched import unmatched_notice
+
+        notices.append(unmatched_notice(config, names, counts, int((~unknown).sum())))
     keep = ~unknown & ~untyped
     dates = _dates(
         config, activities[cols["date"]][keep], epoch, source, tab, cols["date"], notices
@@ -395,9 +394,13 @@ def _column_activities(
     first = row_contact[~row_contact.duplicated()]
     rows = raw.loc[first.index]
     row_contact = first
-    for col in config.activity_columns:
+    for i, col in enumerate(config.activity_columns):
         wanted = {"count": col.header} | ({"date": col.date_header} if col.date_header else {})
-        cols = resolve_headers(raw.columns, wanted, tab=tab, source=source)
+        keys = {
+            "count": f"activity_columns[{i}].header",
+            "date": f"activity_columns[{i}].date_header",
+        }
+        cols = resolve_headers(raw.columns, wanted, tab=tab, source=source, keys=keys)
         values = rows[cols["count"]]
         if col.kind == "flag":
             flags, bad = parse_flags(values)

@@ -45,7 +45,7 @@ def test_every_command_has_help(command):
 
 def test_help_documents_the_exit_codes():
     out = run("--help").output
-    for code in range(1, 8):
+    for code in range(1, 9):
         assert re.search(rf"^\s+{code}\s+\S", out, re.M), code
 
 
@@ -55,7 +55,24 @@ def test_demo_creates_a_workbook_and_config_and_prints_the_funnel(demo):
     assert "Funnel as of 2026-06-30" in result.output
     assert "Leads versus prospects" in result.output
     book = CalamineWorkbook.from_path(str(folder / "demo.xlsx"))
-    assert book.sheet_names == ["Contacts", "Activities"]
+    assert book.sheet_names == ["Contacts", "Activities", "Summary", "History", "sheetfunnel"]
+    header = book.get_sheet_by_name("Contacts").to_python()[0]
+    assert header[-7:] == [
+        "Score",
+        "Fit",
+        "Engagement",
+        "Stage",
+        "Stage since",
+        "Next action",
+        "Why",
+    ]
+    assert "tab Summary: the funnel, leads versus prospects" in result.output
+    assert result.output.endswith(
+        "Next, on your own sheet (a .xlsx or .csv file, or a Google Sheet URL):\n"
+        "  sheetfunnel init your-sheet.xlsx                # map its columns and activity names\n"
+        "  sheetfunnel sync your-sheet.xlsx                # score it and write the results in\n"
+        "  sheetfunnel watch your-sheet.xlsx --every 15m   # keep it up to date\n"
+    )
     # the demo refuses to overwrite itself
     again = run("demo", folder)
     assert again.exit_code == 4
@@ -83,7 +100,8 @@ def test_a_missing_source_file(tmp_path):
     result = run("score", tmp_path / "nope.xlsx")
     assert result.exit_code == 4
     assert result.output.endswith(
-        f"Error: workbook not found: {tmp_path / 'nope.xlsx'}; check the path in the config\n"
+        f"Error: workbook not found: {tmp_path / 'nope.xlsx'}; check the path given on the "
+        "command line\n"
     )
 
 
@@ -94,7 +112,7 @@ def test_a_bad_config_lists_every_problem(tmp_path):
     assert result.exit_code == 3
     assert result.output == (
         f"Error: 2 problems in {bad}:\n"
-        "  - source.date_order: Input should be 'DMY', 'MDY' or 'YMD' (got 'DD/MM')\n"
+        "  - source.date_order: must be one of 'DMY', 'MDY' or 'YMD' (got 'DD/MM')\n"
         "  - stages[0].colour: 'red' is not a colour; write it as #RRGGBB, e.g. #E2EFDA\n"
     )
 
@@ -102,25 +120,40 @@ def test_a_bad_config_lists_every_problem(tmp_path):
 def test_check_config_accepts_the_examples():
     result = run("check-config", ROOT / "config" / "examples" / "maven_crm.toml")
     assert result.exit_code == 0
-    assert result.output.endswith("is valid: 3 stages, 1 exits, 0 activity types, 4 fit rules.\n")
+    assert result.output.endswith(
+        "is valid: 3 stages, 1 exits, 0 activity types, 4 fit rules.\nNot checked against a "
+        "sheet: add --source SOURCE to check its tabs, headers and activity names.\n"
+    )
 
 
 def test_a_missing_column(tmp_path):
     (tmp_path / "contacts.csv").write_text("E-mail,Name\na@x.com,Ann\n")
     config = tmp_path / "c.toml"
-    config.write_text(
-        '[source]\nactivities_tab = ""\n[columns]\nkey = "Email"\nname = "Name"\ncompany = ""\n'
-        'title = ""\ncompany_size = ""\nsector = ""\ncountry = ""\nsource = ""\nowner = ""\n'
-        'created = ""\nstage_override = ""\n[fit]\nrules = []\ncompleteness_fields = []\n'
-        "[summary]\ngroup_by = []\n"
-    )
+    config.write_text('[source]\nactivities_tab = ""\n')
     result = run("score", tmp_path / "contacts.csv", "--config", config)
     assert result.exit_code == 4
     assert result.output.endswith(
-        f"Error: {tmp_path / 'contacts.csv'}, tab 'Contacts': column not found: 'Email' (key): "
-        "did you mean 'E-mail'?. The header row has: 'E-mail', 'Name'. Fix the header or the "
-        "[columns] section of the config.\n"
+        f"Error: {tmp_path / 'contacts.csv'}: column not found: 'Email' (columns.key), "
+        "did you mean 'E-mail'?. The header row has: 'E-mail', 'Name'. Fix the header in the "
+        "sheet, or set columns.key in the [columns] section of the config.\n"
     )
+
+
+def test_a_sheet_with_few_columns_scores_with_one_config_line(tmp_path):
+    """The issue's 17-line config: only the key is required; what the sheet lacks is unused."""
+    (tmp_path / "contacts.csv").write_text("E-mail,Name,Company\na@x.com,Ann,Acme\n")
+    config = tmp_path / "c.toml"
+    config.write_text('[columns]\nkey = "E-mail"\n')
+    result = run("score", tmp_path / "contacts.csv", "--config", config, "--as-of", DEMO_DAY)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Note: not in the sheet, so not used: title ('Job title'), company_size ('Company "
+        "size'), sector ('Sector'), country ('Country'), source ('Source'), owner ('Owner'), "
+        "created ('Created'), stage_override ('Stage override'); with them go 9 fit rules, "
+        "4 completeness fields, the summary by source and owner. If the sheet has one under "
+        'another header, map it in [columns] (e.g. columns.title = "Your header").'
+    ) in " ".join(result.output.split())
+    assert "Note: no activity log:" in result.output
 
 
 def test_an_unreadable_date_column(tmp_path):

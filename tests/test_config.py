@@ -37,17 +37,37 @@ def test_unknown_keys_are_listed_with_the_allowed_ones():
     found = problems(
         {"source": {"header_rows": 2}, "stages": [{"name": "Lead", "color": "#FFFFFF"}]}
     )
-    assert found[0].startswith("source.header_rows: unknown key; allowed keys here: contacts_tab,")
-    assert found[1].startswith("stages[0].color: unknown key; allowed keys here: ")
-    assert "colour" in found[1]
+    assert found[0].startswith(
+        "source.header_rows: unknown key; did you mean 'header_row'? Allowed keys here: "
+        "contacts_tab,"
+    )
+    assert found[1].startswith("stages[0].color: unknown key; did you mean 'colour'? Allowed ")
+
+
+def test_a_near_miss_key_says_did_you_mean_and_no_library_wording_reaches_the_user():
+    found = problems(
+        {
+            "activities": {"labels": {"devis": "quote_request"}},
+            "activity_types": {"quote_request": {"points": 30, "label": ["devis", "quote"]}},
+            "scoring": {"half_life_days": 0, "reasons": 2.5},
+            "output": {"backup": "maybe"},
+        }
+    )
+    assert found[:4] == [
+        "activity_types.quote_request.label: must be a text in quotes (got ['devis', 'quote']); "
+        "did you mean 'labels', which takes a list?",
+        "scoring.half_life_days: must be above 0 (got 0)",
+        "scoring.reasons: must be a whole number (got 2.5)",
+        "output.backup: must be true or false (got 'maybe')",
+    ]
+    assert not any("Input should" in f or "pydantic" in f for f in found)
 
 
 def test_wrong_types_and_values_name_the_key_the_value_and_what_is_allowed():
     found = problems({"source": {"date_order": "DDMM", "header_row": "one"}})
     assert found == [
-        "source.header_row: Input should be a valid integer, unable to parse string as an integer "
-        "(got 'one')",
-        "source.date_order: Input should be 'DMY', 'MDY' or 'YMD' (got 'DDMM')",
+        "source.header_row: must be a whole number (got 'one')",
+        "source.date_order: must be one of 'DMY', 'MDY' or 'YMD' (got 'DDMM')",
     ]
 
 

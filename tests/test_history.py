@@ -216,7 +216,9 @@ def test_history_command_by_contact_and_since(book, monkeypatch):
     assert none.exit_code == 0
     assert none.output.strip() == f"No stage changes since 2026-07-07 in {book}."
     monkeypatch.chdir(book.parent)  # no TARGET: the one the run log names
-    here = invoke(cli, ["history", "--contact", who])
+    typo = invoke(cli, ["sync", str(book.parent / "typo.xlsx")])  # a failed run is logged too
+    assert typo.exit_code == 4
+    here = invoke(cli, ["history", "--contact", who])  # ...but names no target to read
     assert here.exit_code == 0 and here.output.strip().endswith("1 stage change.")
 
 

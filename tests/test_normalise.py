@@ -84,9 +84,39 @@ def test_activities_for_unknown_contacts_and_unknown_types_are_counted_and_left_
         "(e.g. nobody@x.com)"
     )
     assert messages[1] == (
-        "1 activity row with a type that has no points in [activity_types]: left out "
-        "(e.g. 'tweeted')"
+        "1 activity row of 2 (50%) has a name that matches no activity type, and was left out:\n"
+        "  name         rows  closest types\n"
+        "  'tweeted'       1  -\n"
+        "Map each name to its type in the [activities] section of the config, e.g. labels = "
+        '{ "tweeted" = "<activity type>" } (or run `sheetfunnel init` on the sheet to write them).'
     )
+    assert not p.notices[1].severe  # half the log, not more
+
+
+def test_unmatched_activity_names_are_a_table_with_the_closest_types():
+    acts = [{"Email": "a@x.com", "Activity": "visite salon", "Date": "2024-06-01"}] * 9
+    acts += [{"Email": "a@x.com", "Activity": "Demande de devis", "Date": "2024-06-01"}] * 8
+    p = run([contact("a@x.com")], acts)
+    assert len(p.activities) == 0
+    (notice,) = p.notices
+    assert notice.severe
+    assert str(notice) == (
+        "17 activity rows of 17 (100%) have a name that matches no activity type, and were "
+        "left out:\n"
+        "  name                  rows  closest types\n"
+        "  'visite salon'           9  webinar\n"
+        "  'demande de devis'       8  quote_request\n"
+        "Map each name to its type in the [activities] section of the config, e.g. labels = "
+        '{ "visite salon" = "webinar" } (or run `sheetfunnel init` on the sheet to write them).'
+    )
+
+
+def test_activities_labels_map_log_texts_without_restating_the_types():
+    acts = [{"Email": "a@x.com", "Activity": "Demande-de-devis", "Date": "2024-06-01"}]
+    config = config_from_dict({"activities": {"labels": {"demande de devis": "quote_request"}}})
+    p = run([contact("a@x.com")], acts, config=config)
+    assert list(p.activities["type"]) == ["quote_request"]
+    assert p.notices == ()
 
 
 def test_future_activities_are_ignored_with_a_warning():
@@ -106,8 +136,13 @@ def test_a_missing_column_names_it_and_suggests_the_closest_header():
         run(rows, source="book.xlsx")
     message = str(info.value)
     assert message.startswith(
-        "book.xlsx, tab 'Contacts': columns not found: 'Email' (key): did you mean 'E-mail'?; "
-        "'Sector' (sector): did you mean 'Sectors'?. The header row has: 'E-mail', 'Name',"
+        "book.xlsx, tab 'Contacts': columns not found: 'Email' (columns.key), did you mean "
+        "'E-mail'?; 'Sector' (columns.sector), did you mean 'Sectors'?. The header row has: "
+        "'E-mail', 'Name',"
+    )
+    assert message.endswith(
+        "Fix the header in the sheet, or set columns.key, columns.sector in the [columns] "
+        "section of the config."
     )
     assert info.value.sheet == "Contacts"
 

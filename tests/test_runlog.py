@@ -166,7 +166,10 @@ def test_busy_and_error_runs_are_logged_with_their_exit_code(book, tmp_path):
     missing = tmp_path / "gone.xlsx"
     error = run_once(str(missing), cfg, RunOptions(), now=clock())
     assert error.record.outcome == "error" and error.record.exit_code == 4
-    assert error.record.error == f"workbook not found: {missing}; check the path in the config"
+    assert (
+        error.record.error
+        == f"workbook not found: {missing}; check the path given on the command line"
+    )
     assert [r["outcome"] for r in log_of(book)] == ["busy", "error"]
     assert all(list(r) == FIELDS for r in log_of(book))
     assert not (tmp_path / ".gone.xlsx.sheetfunnel.lock").exists()  # no lock for nothing

@@ -20,7 +20,7 @@ import pandas as pd
 from .. import scoring
 from ..backends.base import EPOCH_1900
 from ..config import Config
-from ..engine import as_of_timestamp
+from ..engine import as_of_timestamp, sheet_config
 from ..normalise import Notice, prepare
 from ..sources import read_source
 from .evaluate import Evaluation, cross_validate, deciles, field_auc
@@ -140,6 +140,7 @@ def _calibrate(
     source: str,
 ) -> Calibration:
     ts = as_of_timestamp(config, as_of)
+    config, _ = sheet_config(config, contacts, lookups)
     prepared = prepare(
         config,
         contacts,

@@ -86,7 +86,11 @@ def outcome_labels(
     values that are neither (open deals) are unlabelled. Values match ignoring case and spaces.
     """
     header = resolve_headers(
-        raw.columns, {"outcome": column}, tab=config.source.contacts_tab, source=source
+        raw.columns,
+        {"outcome": column},
+        tab=config.source.contacts_tab,
+        source=source,
+        keys={"outcome": "--outcome"},
     )["outcome"]
     text = raw[header].map(lambda v: str(v).strip().casefold(), na_action="ignore")
     text = text.where(text != "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import click
 
 from .. import __version__
 from ..config import Config, load_config
-from ..errors import EXIT_CODES, SheetfunnelError
+from ..errors import EXIT_CODES, MOSTLY_UNMATCHED_EXIT, SheetfunnelError
+from ..normalise import Notice
 
 EPILOG = "Exit codes:\n\n" + "\n\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
 
@@ -80,12 +82,19 @@ AS_OF_OPTION = click.option(
 )
 
 
+def exit_if_severe(notices: Iterable[Notice]) -> None:
+    """Exit 8 when a notice says the results mislead (most of the log left out); the
+    results are already printed and written by then."""
+    if any(n.severe for n in notices):
+        click.get_current_context().exit(MOSTLY_UNMATCHED_EXIT)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="sheetfunnel")
 
 
 # The commands register themselves on `cli` when their modules load.
-from . import scoring, syncing  # noqa: E402
+from . import onboarding, scoring, syncing  # noqa: E402
 
-__all__ = ["cli", "main", "scoring", "syncing"]
+__all__ = ["cli", "main", "onboarding", "scoring", "syncing"]

@@ -12,30 +12,21 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import engine, export, report
+from ..checking import score_source
 from ..config import Config, load_config
-from ..demo import create_demo
+from ..demo import run_demo
 from ..errors import InputError
-from ..sources import read_source
-from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli
+from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
 
 
 def _score(source: Path, config: Config, as_of: dt.date | None, config_name: str) -> engine.Results:
-    _, data, lookups = read_source(source, config)
-    return engine.score(
-        config,
-        data.contacts,
-        data.activities,
-        as_of=as_of,
-        lookups=lookups,
-        serial_epoch=data.serial_epoch,
-        source=str(source),
-    )
+    return score_source(source, config, as_of)
 
 
 def _print_results(config: Config, results: engine.Results, top: int, stderr: Console) -> None:
     Console().print(report.full_report(config, results, top))
     for notice in results.notices:
-        stderr.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
 
 
 @cli.command()
@@ -50,6 +41,12 @@ def _print_results(config: Config, results: engine.Results, top: int, stderr: Co
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--top", default=20, show_default=True, help="How many contacts the table lists.")
 @click.option("--force", is_flag=True, help="Let --out replace a file sheetfunnel did not write.")
+@click.option(
+    "--decimal-comma/--decimal-point",
+    default=None,
+    help="Write an --out .csv for Excel in a comma-decimal locale (';' between cells, 0,5, "
+    "a BOM); default: as source.decimal says.",
+)
 def score(
     source: Path,
     config_path: Path | None,
@@ -58,6 +55,7 @@ def score(
     as_json: bool,
     top: int,
     force: bool,
+    decimal_comma: bool | None,
 ) -> None:
     """Score SOURCE (.xlsx, .xlsm or .csv) and print the funnel; nothing is written to it."""
     config, name = _config_for(source, config_path)
@@ -72,24 +70,53 @@ def score(
     else:
         _print_results(config, results, top, stderr)
     if out is not None:
-        export.write_results(results, out, force=force, source=source)
+        comma = config.source.decimal == "," if decimal_comma is None else decimal_comma
+        export.write_results(
+            results, out, force=force, source=source, decimal="," if comma else "."
+        )
         stderr.print(
             f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
         )
+    exit_if_severe(results.notices)
 
 
 @cli.command("check-config")
 @click.argument("config_path", required=False, type=click.Path(path_type=Path, dir_okay=False))
-def check_config(config_path: Path | None) -> None:
-    """Validate a config file (default: ./sheetfunnel.toml, else the built-in default)."""
-    if config_path is None and Path("sheetfunnel.toml").exists():
-        config_path = Path("sheetfunnel.toml")
+@click.option(
+    "--source",
+    help="Also read this workbook, CSV or Google Sheet and check every tab, header and "
+    "activity name against it, as a sync would; nothing is written.",
+)
+def check_config(config_path: Path | None, source: str | None) -> None:
+    """Validate a config file (default: sheetfunnel.toml beside --source, else
+    ./sheetfunnel.toml, else the built-in default), and with --source, against the sheet."""
+    if config_path is None:
+        beside = Path(source).parent / "sheetfunnel.toml" if source else None
+        for candidate in (beside, Path("sheetfunnel.toml")):
+            if candidate is not None and candidate.exists():
+                config_path = candidate
+                break
     config = load_config(config_path)
     name = config_path or "the built-in default config"
     click.echo(
         f"{name} is valid: {len(config.stages)} stages, {len(config.exits)} exits, "
         f"{len(config.activity_types)} activity types, {len(config.fit.rules)} fit rules."
     )
+    if source is None:
+        click.echo(
+            "Not checked against a sheet: add --source SOURCE to check its tabs, headers "
+            "and activity names."
+        )
+        return
+    results = score_source(source, config)
+    stderr = Console(stderr=True)
+    for notice in results.notices:
+        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
+    click.echo(
+        f"Checked against {source}: every tab and header found, {len(results.contacts):,} "
+        "contacts scored; nothing was written."
+    )
+    exit_if_severe(results.notices)
 
 
 @cli.command()
@@ -101,20 +128,27 @@ def check_config(config_path: Path | None) -> None:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day of the data.")
 @click.option("--force", is_flag=True, help="Replace demo files already in FOLDER.")
 def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, force: bool) -> None:
-    """Create a sample workbook and its config in FOLDER, score it and print the funnel."""
-    made = create_demo(
+    """Create a sample workbook and its config in FOLDER, score it, sync the results into it
+    and print the funnel, where to look and what to run next."""
+    made, synced = run_demo(
         folder, seed=seed, contacts=contacts, end=as_of.date() if as_of else None, force=force
     )
     stderr = Console(stderr=True)
-    stderr.print(f"Created {made.workbook} and {made.config}", highlight=False, soft_wrap=True)
-    config = load_config(made.config)
-    results = _score(made.workbook, config, made.as_of, str(made.config))
-    _print_results(config, results, 20, stderr)
-    stderr.print(
-        f"Next: sheetfunnel score {made.workbook} --out results.xlsx",
-        highlight=False,
-        soft_wrap=True,
-    )
+    _print_results(load_config(made.config), synced.results, 20, stderr)
+    say = [
+        f"Created {made.workbook} and {made.config}, scored the sample contacts and synced the "
+        "results into the workbook. Open it to see:",
+        "  - tab Contacts: the columns Score, Fit, Engagement, Stage (coloured by stage), "
+        "Stage since, Next action and Why, after the sample's own columns",
+        "  - tab Summary: the funnel, leads versus prospects, conversion, by source and owner",
+        "  - tab History: one row per stage change (a second sync adds the changes since)",
+        "Next, on your own sheet (a .xlsx or .csv file, or a Google Sheet URL):",
+        "  sheetfunnel init your-sheet.xlsx                # map its columns and activity names",
+        "  sheetfunnel sync your-sheet.xlsx                # score it and write the results in",
+        "  sheetfunnel watch your-sheet.xlsx --every 15m   # keep it up to date",
+    ]
+    for line in say:
+        stderr.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @cli.command("calibrate")

@@ -11,9 +11,11 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..config import Config
+from ..headers import with_tab_key
 from ..history import read_history
 from ..runlog import read_records
 from ..runner import RunOptions, RunResult, run_log_path, run_once
@@ -21,7 +23,7 @@ from ..sources import EXCEL, open_backend
 from ..sync import SyncReport
 from ..watch import Cron, Every, SystemClock, parse_duration, stop_on_signals
 from ..watch import watch as watch_loop
-from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli
+from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
 
 WAIT_OPTION = click.option(
     "--wait",
@@ -30,6 +32,8 @@ WAIT_OPTION = click.option(
     show_default=True,
     help="Seconds to wait while another sheetfunnel run holds TARGET (0: refuse at once).",
 )
+#: Run outcomes that found their target (see runlog.Outcome).
+DONE = ("synced", "nothing-changed", "unchanged", "dry-run")
 QUIET_OPTION = click.option(
     "-q", "--quiet", is_flag=True, help="Print only errors (for cron); the exit code tells."
 )
@@ -87,13 +91,17 @@ def sync(
     if result.log_problem:
         console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
     if result.error is not None:
-        raise result.error
-    if quiet:
-        return
+        raise with_tab_key(result.error, config)
     if result.report is None:
-        console.print(f"{target}: unchanged since the last run; nothing to do.", soft_wrap=True)
-    else:
+        if not quiet:
+            console.print(f"{target}: unchanged since the last run; nothing to do.", soft_wrap=True)
+        return
+    if not quiet:
         _print_sync(result.report, console)
+    for notice in result.report.notices if quiet else ():
+        if notice.severe:  # -q hides notices, but not the one that makes the exit code 8
+            console.print(f"Note: {notice}", highlight=False, markup=False, soft_wrap=True)
+    exit_if_severe(result.report.notices)
 
 
 def _waiting(console: Console) -> Callable[[Path, float], None]:
@@ -159,7 +167,8 @@ def watch(
         raise click.UsageError("give either --every (e.g. --every 15m) or --cron EXPR")
     path = Path(target)
     config, _ = _config_for(path if path.suffix else None, config_path)
-    open_backend(target, config, backup=backup, force=force)  # a bad target stops here
+    # a bad target stops here; a workbook missing for now is each run's error
+    open_backend(target, config, backup=backup, force=force, missing_ok=True)
     clock = SystemClock()
     if every is not None:
         schedule: Every | Cron = Every(every, anchor=clock.now())
@@ -202,11 +211,13 @@ def _compact(interval: dt.timedelta) -> str:
 
 
 def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
-    """One line per scheduled run; with `quiet`, only failed runs."""
+    """One line per scheduled run; with `quiet`, only failed runs and those that left out
+    most of the activity log (with the table of the names that matched no type)."""
     r = result.record
     if result.log_problem:
         console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
-    if quiet and r.outcome != "error":
+    severe = any(n.severe for n in result.report.notices) if result.report else False
+    if quiet and r.outcome != "error" and not severe:
         return
     when = dt.datetime.fromisoformat(r.start).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     if r.outcome in ("synced", "nothing-changed"):
@@ -224,7 +235,10 @@ def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
         soft_wrap=True,
     )
     for warning in r.warnings:
-        console.print(f"  [yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+        console.print(f"  Warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+    for notice in result.report.notices if result.report else ():
+        if notice.severe:  # the results mislead: say why at every run, -q or not
+            console.print(f"Note: {notice}", highlight=False, markup=False, soft_wrap=True)
 
 
 @cli.command()
@@ -275,9 +289,10 @@ def history(
 def _default_target(config: Config) -> str:
     log = Path(config.watch.log) if config.watch.log else None
     if log is not None and log.is_file():
-        records = list(read_records(log))
-        if records and records[-1].get("target"):
-            return str(records[-1]["target"])
+        # the last run that read its target: a failed one may name a wrong path
+        done = [r for r in read_records(log) if r.get("target") and r.get("outcome") in DONE]
+        if done:
+            return str(done[-1]["target"])
     books = sorted(p for p in Path().iterdir() if p.suffix.lower() in EXCEL and p.is_file())
     books = [p for p in books if not p.name.startswith(("~$", "."))]
     if len(books) == 1:
@@ -296,7 +311,7 @@ def _print_sync(report: SyncReport, console: Console) -> None:
         f"({report.promotions} forward, {report.demotions} back)"
     )
     for notice in report.notices:
-        console.print(f"[yellow]Note:[/] {notice}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
     if report.dry_run:
         console.print(f"Dry run on {report.target}: {what}; nothing was written.", soft_wrap=True)
         for line in report.write.details:

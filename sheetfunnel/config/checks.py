@@ -28,6 +28,15 @@ def semantic_problems(config: Config) -> list[ConfigProblem]:
                     f"(defined: {', '.join(groups) or 'none'})",
                 )
             )
+    for text, name in config.activities.labels.items():
+        if name not in types:
+            add(
+                ConfigProblem(
+                    f"activities.labels.{text!r}",
+                    f"activity type {name!r} has no points in [activity_types] "
+                    f"(defined: {known_types})",
+                )
+            )
     for i, col in enumerate(config.activity_columns):
         if col.type not in types:
             add(

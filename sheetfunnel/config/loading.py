@@ -7,6 +7,7 @@ values), then `checks.semantic_problems` checks what only the whole config can t
 from __future__ import annotations
 
 import copy as copy_module
+import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -74,7 +75,7 @@ def config_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None)
 
     Raises ConfigError listing every problem.
     """
-    data = with_defaults(data)
+    data = _without_unmapped(with_defaults(data), data)
     try:
         config = Config.model_validate(data)
     except ValidationError as ex:
@@ -93,6 +94,39 @@ def config_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None)
     if problems:
         raise ConfigError(problems, file=file)
     return config
+
+
+def _without_unmapped(merged: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop the default fit rules, completeness fields and summary groupings whose field the
+    user unmapped (`title = ""`): they were never the user's, so they are no error.
+
+    Lists the user wrote themselves are kept whole, and checked."""
+    columns = merged.get("columns")
+    if not isinstance(columns, dict):
+        return merged
+    mapped = {f for f, h in columns.items() if f != "extra" and isinstance(h, str) and h}
+    if isinstance(columns.get("extra"), dict):
+        mapped |= set(columns["extra"])
+
+    def given(section: str, key: str) -> bool:
+        value = user.get(section)
+        return isinstance(value, Mapping) and key in value
+
+    out = dict(merged)
+    fit = out.get("fit")
+    if isinstance(fit, dict):
+        fit = dict(fit)
+        if not given("fit", "rules") and isinstance(fit.get("rules"), list):
+            fit["rules"] = [r for r in fit["rules"] if r.get("field") in mapped]
+        if not given("fit", "completeness_fields"):
+            fit["completeness_fields"] = [
+                f for f in fit.get("completeness_fields", []) if f in mapped
+            ]
+        out["fit"] = fit
+    summary = out.get("summary")
+    if isinstance(summary, dict) and not given("summary", "group_by"):
+        out["summary"] = {**summary, "group_by": [f for f in summary["group_by"] if f in mapped]}
+    return out
 
 
 def _without(data: Any, locs: list[tuple[int | str, ...]]) -> Any:
@@ -153,15 +187,68 @@ def _shape_problems(ex: ValidationError) -> list[ConfigProblem]:
         # pydantic puts the failing type of a union in the loc; users never wrote it
         loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
         key = _key_path(loc)
+        model = _model_at(loc)
+        allowed = list(model.model_fields) if model else []
+        name = str(loc[-1]) if loc else ""
         if err["type"] == "extra_forbidden":
-            model = _model_at(loc)
-            allowed = ", ".join(model.model_fields) if model else ""
-            msg = f"unknown key; allowed keys here: {allowed}" if allowed else "unknown key"
+            near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            msg = f"unknown key; did you mean {near[0]!r}?" if near else "unknown key"
+            if allowed:
+                msg += f" Allowed keys here: {', '.join(allowed)}"
         elif err["type"] == "value_error":  # our own validators' messages quote the value
             msg = str(err["ctx"]["error"])
         else:
-            msg = err["msg"]
+            msg = _plain(err)
             if "input" in err and err["type"] not in ("missing",):
-                msg += f" (got {err['input']!r})"
+                msg += f" (got {_shown(err['input'])})"
+            if f"{name}s" in allowed and isinstance(err.get("input"), list | tuple):
+                msg += f"; did you mean {name + 's'!r}, which takes a list?"
         problems.append(ConfigProblem(key, msg))
     return problems
+
+
+#: pydantic's error types in the words of a TOML file.
+_PLAIN = {
+    "string_type": "must be a text in quotes",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": 'must be a list, e.g. ["a", "b"]',
+    "tuple_type": 'must be a list, e.g. ["a", "b"]',
+    "dict_type": "must be a table: a [section] or { key = value }",
+    "model_type": "must be a table: a [section] or { key = value }",
+    "model_attributes_type": "must be a table: a [section] or { key = value }",
+    "missing": "is required",
+}
+
+
+def _plain(err: Any) -> str:
+    """One pydantic error as a sentence about the TOML value, without pydantic's wording."""
+    kind, ctx = err["type"], err.get("ctx", {})
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}"
+    bounds = {
+        "greater_than": "must be above {gt}",
+        "greater_than_equal": "must be at least {ge}",
+        "less_than": "must be below {lt}",
+        "less_than_equal": "must be at most {le}",
+        "string_too_short": "must have at least {min_length} characters",
+        "string_too_long": "must have at most {max_length} characters",
+    }
+    if kind in bounds:
+        shown = {k: f"{v:g}" if isinstance(v, int | float) else v for k, v in ctx.items()}
+        return bounds[kind].format(**shown)
+    return str(err["msg"])
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it in TOML (true, not True)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)

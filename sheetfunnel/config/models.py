@@ -67,13 +67,23 @@ class Source(Model):
     timezone: str = "UTC"
     #: What to do with a date cell that cannot be read: stop, or warn and treat it as empty.
     on_bad_date: Literal["error", "warn"] = "error"
-    csv_delimiter: str = Field(",", min_length=1, max_length=1)
+    #: CSV sources: "" = detect (",", ";", tab or "|"), else that character.
+    csv_delimiter: str = Field("", max_length=1)
+    #: CSV sources: "" = detect (UTF-8 with or without BOM, cp1252), else e.g. "cp1252".
+    csv_encoding: str = ""
     lookups: tuple[Lookup, ...] = ()
 
     @field_validator("activities_tab", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("csv_encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        from ..csvsniff import check_encoding
+
+        return check_encoding(value) if value else value
 
     @field_validator("timezone")
     @classmethod
@@ -128,6 +138,9 @@ class ActivityLog(Model):
     type: str = "Activity"
     date: str = "Date"
     value: str | None = None
+    #: More texts of the log -> activity type id, on top of each type's `labels` (so a config
+    #: can name its own texts without restating every activity type).
+    labels: dict[str, str] = Field(default_factory=dict)
 
 
 class ActivityType(Model):
