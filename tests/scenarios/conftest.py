@@ -24,8 +24,6 @@ from tests.scenarios.editors_calc import CalcEditor, CalcSession
 from tests.scenarios.editors_sheets import SheetsEditor
 from tests.scenarios.harness import TARGETS, Week, seed_tables, tab_rows, write_workbook
 
-BACKENDS = ("excel", "sheets")
-
 
 @pytest.fixture(scope="session")
 def calc() -> Iterator[CalcSession]:
@@ -63,7 +61,8 @@ def new_week(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Callable[[str], Week]:
-    """`new_week("excel" | "sheets")`: a freshly seeded spreadsheet, never synced yet."""
+    """`new_week(kind)`: a freshly seeded spreadsheet, never synced yet. Kinds: "excel" (a
+    plain workbook), "excel-table" (the contacts formatted as an Excel table), "sheets"."""
     contacts, activities = seed_tables()
     tabs = {"Contacts": tab_rows(contacts), "Activities": tab_rows(activities), "Targets": TARGETS}
     config = load_config()
@@ -75,11 +74,13 @@ def new_week(
         "activity_headers": (log.contact, log.type, log.date),
     }
 
-    def excel() -> Week:
+    def excel(table: bool = False) -> Week:
         calc: CalcSession = request.getfixturevalue("calc")
-        path = write_workbook(tmp_path_factory.mktemp("week") / "pipeline.xlsx", tabs)
+        path = tmp_path_factory.mktemp("week") / "pipeline.xlsx"
+        write_workbook(path, tabs, table="Contacts" if table else None)
+        kind = "excel-table" if table else "excel"
         return Week(
-            editor=CalcEditor(calc, path, **where),
+            editor=CalcEditor(calc, path, **where, kind=kind),
             open_backend=lambda: ExcelBackend(path, backup=False),
             config=config,
             cli_args=[str(path), "--no-backup"],
@@ -109,5 +110,5 @@ def new_week(
             },
         )
 
-    makers = {"excel": excel, "sheets": sheets}
+    makers = {"excel": excel, "excel-table": lambda: excel(table=True), "sheets": sheets}
     return lambda kind: makers[kind]()

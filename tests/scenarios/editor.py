@@ -11,12 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from sheetfunnel.backends.base import EPOCH_1900, CellValue
 
 #: A tab's cells as read back: rows of values, `None` for an empty cell, ragged rows padded.
 Grid = list[list[CellValue]]
+
+
+@dataclass(frozen=True)
+class Block:
+    """Where an Excel table holding the key column bounds the contacts: its data rows
+    (1-based sheet rows, totals row excluded) and its columns (0-based, inclusive)."""
+
+    first_row: int
+    last_row: int
+    first_col: int
+    last_col: int
 
 
 class Editor(Protocol):
@@ -90,6 +102,10 @@ class Editor(Protocol):
 
     def tab_titles(self) -> list[str]:
         """Every tab title, hidden ones included, in tab order."""
+        ...
+
+    def contacts_block(self) -> Block | None:
+        """The table bounding the contacts block, if the key column sits in one."""
         ...
 
 

@@ -23,11 +23,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
 
 from sheetfunnel.backends.base import EPOCH_1900, CellValue
 
-from .editor import Grid, padded
+from .editor import Block, Grid, padded
 
 if "/usr/lib/python3/dist-packages" not in sys.path:
     sys.path.append("/usr/lib/python3/dist-packages")  # python3-uno lives in the system Python
@@ -147,6 +149,7 @@ class CalcEditor:
         key_header: str,
         activities_tab: str,
         activity_headers: tuple[str, str, str],
+        kind: str = "excel",
     ):
         self.session = session
         self.path = path
@@ -154,6 +157,8 @@ class CalcEditor:
         self.key_header = key_header
         self.activities_tab = activities_tab
         self.activity_headers = activity_headers
+        #: "excel", or "excel-table" when the contacts are an Excel table (for messages).
+        self.kind = kind
 
     # --- helpers on an open document ---
     @staticmethod
@@ -344,3 +349,17 @@ class CalcEditor:
     def tab_titles(self) -> list[str]:
         with self.path.open("rb") as f:
             return list(CalamineWorkbook.from_filelike(f).sheet_names)
+
+    def contacts_block(self) -> Block | None:
+        """The table holding the key column's header cell, read with openpyxl."""
+        sheet = load_workbook(self.path)[self.contacts_tab]
+        for name in sheet.tables:
+            part = sheet.tables[name]
+            c1, r1, c2, r2 = range_boundaries(part.ref)
+            if part.headerRowCount == 0:
+                continue
+            headers = [sheet.cell(r1, c).value for c in range(c1, c2 + 1)]
+            if self.key_header in headers:
+                totals = int(part.totalsRowCount or 0)
+                return Block(r1 + 1, r2 - totals, c1 - 1, c2 - 1)
+        return None

@@ -18,7 +18,7 @@ from gspread.utils import rowcol_to_a1
 
 from sheetfunnel.backends.base import CellValue
 
-from .editor import Grid, padded
+from .editor import Block, Grid, padded
 
 
 def _quoted(tab: str) -> str:
@@ -259,3 +259,6 @@ class SheetsEditor:
 
     def tab_titles(self) -> list[str]:
         return [p["title"] for p in self._sheets()]
+
+    def contacts_block(self) -> Block | None:
+        return None  # Google Sheets has no tables bounding the contacts

@@ -70,14 +70,21 @@ def tab_rows(frame: pd.DataFrame) -> list[list[CellValue]]:
     ]
 
 
-def write_workbook(path: Path, tabs: Mapping[str, list[list[CellValue]]]) -> Path:
-    """A plain workbook as a user keeps one: dates as date cells, bold headers."""
+def write_workbook(
+    path: Path, tabs: Mapping[str, list[list[CellValue]]], *, table: str | None = None
+) -> Path:
+    """A workbook as a user keeps one: dates as date cells, bold headers; the tab named
+    `table` formatted as an Excel table (Insert > Table) over all its rows."""
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     bold = book.add_format({"bold": True})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     for name, rows in tabs.items():
         sheet = book.add_worksheet(name)
-        sheet.write_row(0, 0, rows[0], bold)
+        if name == table:
+            columns = [{"header": str(h)} for h in rows[0]]
+            sheet.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1, {"columns": columns})
+        else:
+            sheet.write_row(0, 0, rows[0], bold)
         for i, row in enumerate(rows[1:], start=1):
             for j, value in enumerate(row):
                 if isinstance(value, dt.date):

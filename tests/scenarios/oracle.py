@@ -23,7 +23,7 @@ from sheetfunnel.config import Config
 from sheetfunnel.engine import Results, score
 from sheetfunnel.sync import SyncReport
 
-from .editor import Editor, Grid, as_date
+from .editor import Block, Editor, Grid, as_date
 
 NUMBER_FIELDS = ("score", "fit", "engagement")
 TEXT_FIELDS = ("stage", "next_action", "why")
@@ -57,11 +57,28 @@ class Table:
     rows: dict[int, list[CellValue]]  # sheet row -> cells
     headers: list[str]  # the header row's texts, stripped, by position
 
-    def frame(self, drop: set[str] = frozenset()) -> pd.DataFrame:
-        names = [n for n in self.columns if n not in drop]
-        data = [[r[self.columns[n]] for n in names] for r in self.rows.values()]
-        frame = pd.DataFrame(data, columns=names, index=list(self.rows), dtype=object)
+    def frame(self, rows: list[int] | None = None, keep: set[int] | None = None) -> pd.DataFrame:
+        """The cells as a frame (columns named, index = sheet rows): every row and column,
+        or the `rows` and the column positions in `keep`."""
+        names = [n for n, i in self.columns.items() if keep is None or i in keep]
+        index = list(self.rows) if rows is None else rows
+        data = [[self.rows[r][self.columns[n]] for n in names] for r in index]
+        frame = pd.DataFrame(data, columns=names, index=index, dtype=object)
         return frame.astype(object).where(frame.notna(), None)
+
+    def block(self, block: Block | None) -> list[int]:
+        """The rows of the contacts block: all, or those of the table bounding it."""
+        if block is None:
+            return list(self.rows)
+        return [r for r in self.rows if block.first_row <= r <= block.last_row]
+
+    def inputs(self, block: Block | None, ours: set[int]) -> set[int]:
+        """Positions of the columns the engine reads: the user's, in the table if any."""
+        return {
+            i
+            for i in self.columns.values()
+            if i not in ours and (block is None or block.first_col <= i <= block.last_col)
+        }
 
 
 def table(grid: Grid, header_row: int = 1) -> Table:
@@ -110,7 +127,9 @@ def ours_in(contacts: Table, grid: Grid, ownership: Ownership) -> dict[str, int]
 class Snapshot:
     """What the user owns, taken after an edit and before the sync; and the History rows."""
 
-    cells: dict[tuple[int, str], CellValue]  # (sheet row, header) -> value, user columns only
+    #: (sheet row, user column name) -> value; in rows outside the contacts block (below a
+    #: table) also (sheet row, "ours:<field>"): those cells are the user's too.
+    cells: dict[tuple[int, str], CellValue]
     keys: dict[int, CellValue]  # sheet row -> key cell, for messages
     tabs: dict[str, Grid]  # every tab of the user's other than the contacts tab
     history: Grid  # the marked History tab's rows ([] when there is none)
@@ -147,10 +166,14 @@ def snapshot(editor: Editor, backend: Backend, config: Config) -> Snapshot:
     marks = ownership(backend, config)
     grid = editor.grid(config.source.contacts_tab)
     contacts = table(grid, config.source.header_row)
-    ours = set(ours_in(contacts, grid, marks).values())
-    user = user_columns(contacts, ours)
+    ours = ours_in(contacts, grid, marks)
+    user = user_columns(contacts, set(ours.values()))
     key_at = contacts.columns.get(config.columns.key)
     cells = {(r, n): row[i] for r, row in contacts.rows.items() for n, i in user.items()}
+    inside = set(contacts.block(editor.contacts_block()))
+    for r, row in contacts.rows.items():
+        if r not in inside:
+            cells.update({(r, f"ours:{f}"): row[i] for f, i in ours.items()})
     keys = {r: row[key_at] if key_at is not None else None for r, row in contacts.rows.items()}
     owned_titles = set(marks.tabs.values())
     tabs = {
@@ -231,9 +254,11 @@ def check_sync(
     grid = editor.grid(src.contacts_tab)
     contacts = table(grid, src.header_row)
     ours = ours_in(contacts, grid, marks)
-    ours_names = {n for n, i in contacts.columns.items() if i in ours.values()}
     log = table(editor.grid(src.activities_tab), src.activities_header_row)
-    results = score(config, contacts.frame(drop=ours_names), log.frame(), as_of=day)
+    block = editor.contacts_block()
+    rows = contacts.block(block)
+    people_in = contacts.frame(rows, contacts.inputs(block, set(ours.values())))
+    results = score(config, people_in, log.frame(), as_of=day)
     people = results.contacts
     where = f"{editor.kind}, {step}, as of {day}"
 
@@ -262,7 +287,8 @@ def check_sync(
     problems: list[str] = []
     stage_of: dict[str, str] = {}
     since_of: dict[str, dt.date] = {}
-    for row, cells in contacts.rows.items():
+    for row in rows:
+        cells = contacts.rows[row]
         key = cells[key_at] if key_at is not None else None
         pos = results.row_contact.get(row)
         if pos is None:
@@ -355,11 +381,12 @@ def check_sync(
     # 3. No cell the user owns changed.
     changed = []
     user = user_columns(contacts, set(ours.values()))
+    at = {**user, **{f"ours:{f}": i for f, i in ours.items()}}
     for (row, name), value in before.cells.items():
-        if name not in user:
+        if name not in at:
             changed.append(f"column {name!r} is gone (row {row}, key {before.keys.get(row)!r})")
             continue
-        now = contacts.rows.get(row, [None] * len(grid[0]))[user[name]]
+        now = contacts.rows.get(row, [None] * len(grid[0]))[at[name]]
         if now != value:
             changed.append(
                 f"row {row}, key {before.keys.get(row)!r}, column {name!r}: "

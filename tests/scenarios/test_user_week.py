@@ -185,7 +185,7 @@ WEEK: tuple[Step, ...] = (
 )
 
 
-@pytest.mark.parametrize("backend", ["excel", "sheets"])
+@pytest.mark.parametrize("backend", ["excel", "excel-table", "sheets"])
 def test_a_users_week(new_week: Callable[[str], Week], backend: str) -> None:
     week = new_week(backend)
     failures: list[str] = []
