@@ -18,7 +18,7 @@ import pandas as pd
 
 from .backends.base import Backend
 from .config import Config
-from .errors import BusyError, SheetfunnelError
+from .errors import MOSTLY_UNMATCHED_EXIT, BusyError, SheetfunnelError
 from .locking import default_state_dir, run_lock, target_id
 from .owned import stage_edits
 from .runlog import (
@@ -223,7 +223,8 @@ def _locked_run(
         demotions=report.demotions,
         cells_written=report.write.cells_written,
         history_dropped=report.history_dropped,
-        warnings=tuple(n.message for n in report.notices if n.kind in WARNINGS),
+        warnings=tuple(n.message for n in report.notices if n.kind in WARNINGS or n.severe),
+        exit_code=MOSTLY_UNMATCHED_EXIT if any(n.severe for n in report.notices) else 0,
     )
     return RunResult(record, report=report)
 

@@ -246,3 +246,33 @@ def test_values_fingerprint_is_the_same_in_every_process_and_sees_one_cell(tmp_p
     moved.index = moved.index + 1  # the same cells on other rows
     assert values_fingerprint({"t": moved}) != before
     assert values_fingerprint({"t": frame.copy()}) == before
+
+
+def test_a_run_whose_log_mostly_matched_no_type_logs_exit_8_and_the_warnings(book, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    log = wb["Activities"]
+    kind = next(c.column for c in log[1] if c.value == "Activity")
+    for row in range(2, log.max_row + 1):
+        log.cell(row, kind, "visite salon")
+    wb.save(book)
+    result = run_once(str(book), config(tmp_path), RunOptions(), now=clock())
+    assert result.record.outcome == "synced" and result.record.exit_code == 8
+    assert any("a name that matches no activity type" in w for w in result.record.warnings)
+
+
+def test_a_stage_typed_over_ours_is_a_logged_warning(book, tmp_path):
+    import openpyxl
+
+    cfg = config(tmp_path)
+    run_once(str(book), cfg, RunOptions(), now=clock())
+    wb = openpyxl.load_workbook(book)
+    sheet = wb["Contacts"]
+    stage = next(c.column for c in sheet[1] if c.value == "Stage")
+    sheet.cell(2, stage, "Customer" if sheet.cell(2, stage).value != "Customer" else "Lead")
+    wb.save(book)
+    skip = RunOptions(skip_unchanged=True, fingerprint="values")
+    result = run_once(str(book), cfg, skip, now=clock())
+    assert result.record.outcome == "synced"
+    assert [w for w in result.record.warnings if "typed into sheetfunnel's 'Stage'" in w]
