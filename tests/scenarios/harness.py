@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DAY0 = dt.date(2026, 6, 30)
 SEED = 11
 CONTACTS = 40
+WARM = 20
 #: A type the default config does not know: counted and left out by the engine.
 UNKNOWN_ACTIVITY = "Podcast listen"
 ACTIVITIES = ("Demo request", "Quote request", "Meeting", "Email open", "Unsubscribe", "Bounce")
@@ -47,12 +48,25 @@ TARGETS: list[list[CellValue]] = [
 
 def seed_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The demo's contacts (with its mess: a duplicate, odd cases, overrides) plus two
-    columns of the user's that no config names, and the activity log."""
+    columns of the user's that no config names, and the activity log.
+
+    The first `WARM` contacts get a burst of webinars, clicks and downloads in the fortnight
+    before DAY0, so their engagement sits just above the MQL/SQL threshold and decays under it
+    on different days of the week: History then has real stage changes to hold (about ten
+    over 25 days, besides the ones the week's edits cause).
+    """
     contacts, activities = generate(seed=SEED, contacts=CONTACTS, end=DAY0)
     n = len(contacts)
     contacts["Phone"] = [f"+33 6 {i:02d} 11 22 33" if i % 3 else None for i in range(n)]
     contacts["Notes"] = ["call back in Q3" if i % 4 == 1 else None for i in range(n)]
-    return contacts.astype(object), activities
+    burst = []
+    for i, key in enumerate(contacts["Email"].iloc[:WARM]):
+        when = DAY0 - dt.timedelta(days=i)
+        burst += [(key, "Webinar", when)] * 2 + [(key, "Email click", when)] * 2
+        burst += [(key, "Content download", when)] * (i % 3)
+    log = pd.concat([activities, pd.DataFrame(burst, columns=activities.columns)])
+    log = log.sort_values("Date", kind="stable").reset_index(drop=True)
+    return contacts.astype(object), log
 
 
 def _cell(value: object) -> CellValue:
@@ -146,6 +160,9 @@ class Week:
     added: int = 0
     #: The edits made since the last sync, for messages.
     pending: list[str] = field(default_factory=list)
+    #: How much the checks compared: contact rows, and History rows appended by syncs.
+    rows_checked: int = 0
+    moves_checked: int = 0
 
     # --- what is there now ---
     @property
@@ -380,6 +397,8 @@ class Week:
             remember=self._remember,
         )
         self.memory = checked.memory
+        self.rows_checked += checked.rows
+        self.moves_checked += checked.moves
         return report
 
     def _remember(self, memory: Memory) -> None:

@@ -220,10 +220,13 @@ def _listed(problems: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Check:
-    """The result of one sync's check: the engine's results and the next `Memory`."""
+    """The result of one sync's check: the engine's results, the next `Memory`, and how much
+    was compared (contact rows, History rows appended)."""
 
     results: Results
     memory: Memory
+    rows: int = 0
+    moves: int = 0
 
 
 def check_sync(
@@ -350,7 +353,11 @@ def check_sync(
         f"{_listed([f'{a!r} became {b!r}' for a, b in zip(kept, body, strict=False) if a != b])}"
     )
     added = body[len(kept) :]
-    at = {name: header.index(name) for name in ("Date", "Contact", "From", "To", "Score")}
+    needed = ("Date", "Contact", "From", "To", "Score")
+    assert set(needed) <= set(header), (
+        f"{where}: the History tab's header row {header} lacks {sorted(set(needed) - set(header))}"
+    )
+    at = {name: header.index(name) for name in needed}
     got = sorted(
         (fold(r[at["Contact"]]), r[at["From"]] or "", r[at["To"]] or "", as_date(r[at["Date"]]))
         for r in added
@@ -407,4 +414,4 @@ def check_sync(
                 f"a warning naming the contact; notices: {[str(n) for n in report.notices]}"
             )
 
-    return Check(results, Memory(True, stage_of, since_of))
+    return Check(results, Memory(True, stage_of, since_of), rows=len(rows), moves=len(added))
