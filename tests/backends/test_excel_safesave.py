@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from excel_helpers import build_plan, make_contacts_xlsx
 
-from sheetfunnel.backends.excel import ExcelBackend, safesave, zipcopy
+from sheetfunnel.backends.excel import ExcelBackend, safesave, swap, zipcopy
 from sheetfunnel.backends.excel import backend as backend_module
 from sheetfunnel.errors import BusyError, SpreadsheetError
 
@@ -105,6 +105,7 @@ FAULTS = [
     ("verify", backend_module, "package_problem"),
     ("fingerprint", safesave, "fingerprint"),
     ("backup", safesave, "_make_backup"),
+    ("swap", swap, "_exchange"),
     ("replace", os, "replace"),
 ]
 
@@ -123,6 +124,8 @@ def test_failure_at_each_step_leaves_original(
         raise exc  # (safesave.fingerprint is only the re-check right before replacing)
 
     monkeypatch.setattr(owner, attr, failing)
+    if step == "replace":  # os.replace swaps only where names cannot be exchanged
+        monkeypatch.setattr(swap, "_renameat2", None)
     with pytest.raises((SpreadsheetError, RuntimeError)):
         backend.write(plan, data)
     monkeypatch.setattr(owner, attr, original)

@@ -13,12 +13,10 @@ from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 from .cells import is_blank
 from .reader import check_format, read_workbook, tab_frame
-from .safesave import Fingerprint, atomic_replace, fingerprint, remove_stale_temps
+from .safesave import CHANGED, Fingerprint, atomic_replace, fingerprint, remove_stale_temps
 from .verify import ReadBack, package_problem
 from .writer import Outcome, compute
 from .zipcopy import ZipCopier, ZipTooLarge
-
-CHANGED = "the workbook changed during the sync; nothing was written"
 
 
 class ExcelBackend:
@@ -94,7 +92,7 @@ class ExcelBackend:
                     sheet=plan.sheet,
                 )
 
-        kept = atomic_replace(
+        saved = atomic_replace(
             self.path,
             lambda fh: self._assemble(outcome, fh),
             verify,
@@ -107,7 +105,8 @@ class ExcelBackend:
             cells_written=result.cells_written,
             tabs_written=result.tabs_written,
             details=result.details,
-            backup=str(kept) if kept else None,
+            backup=str(saved.backup) if saved.backup else None,
+            written=saved.written.as_text(),
         )
 
     def _check_keys(self, plan: WritePlan, data: SheetData) -> None:

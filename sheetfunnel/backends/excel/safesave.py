@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -19,29 +18,12 @@ from typing import BinaryIO
 
 from sheetfunnel.errors import BusyError, SpreadsheetError
 
+from .swap import CHANGED, Fingerprint, compare_and_swap, fd_fingerprint, fingerprint, step
+
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What the workbook file was when it was read; compared again right before replacing."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-def fingerprint(path: Path) -> Fingerprint:
-    """Size, modification time and content hash of `path`."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        st = os.fstat(fh.fileno())
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return Fingerprint(st.st_size, st.st_mtime_ns, digest.hexdigest())
 
 
 def _excel_owner(data: bytes) -> str:
@@ -195,11 +177,11 @@ def atomic_replace(
     expected: Fingerprint,
     backup: bool,
     force: bool,
-) -> Path | None:
+) -> Saved:
     """Build the new workbook beside `path`, check it, then swap it in atomically.
 
     A crash at any step leaves `path` byte-identical; a leftover temp file is removed by the
-    next sync. Returns the backup path when one was kept.
+    next sync. Returns the backup kept (if any) and the fingerprint of the bytes written.
     """
     check_not_open(path, force=force)
     if path.is_symlink():  # replace the file the link points to, and keep the link
@@ -229,6 +211,14 @@ def _sync_lock(path: Path) -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: the backup kept (if any) and the fingerprint of the bytes written."""
+
+    backup: Path | None
+    written: Fingerprint
+
+
 def _replace(
     path: Path,
     build: Callable[[BinaryIO], None],
@@ -237,9 +227,10 @@ def _replace(
     expected: Fingerprint,
     backup: bool,
     force: bool,
-) -> Path | None:
+) -> Saved:
     tmp: Path | None = None
     kept: Path | None = None
+    swapped = False
     try:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
         tmp = Path(name)
@@ -255,33 +246,39 @@ def _replace(
             if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(tmp):
                 with contextlib.suppress(OSError):  # only root may give a file away
                     os.chown(tmp, st.st_uid, st.st_gid)
+            written = fd_fingerprint(fh)  # chmod/chown/rename leave size and mtime alone
+            step("built")
             if fingerprint(path) != expected:
-                raise BusyError(
-                    "the workbook changed during the sync; nothing was written", file=str(path)
-                )
+                raise BusyError(CHANGED, file=str(path))
             check_not_open(path, force=force)
+            step("checked")
             if backup:
                 kept = _make_backup(path)
+            step("backup")
             try:
-                os.replace(tmp, path)  # noqa: PTH105 - the documented atomic primitive
+                displaced = compare_and_swap(path, tmp, expected, written, path.parent / BACKUP_DIR)
             except PermissionError as ex:
                 raise BusyError(
                     f"{path.name} is open in another program (Windows refused to replace it); "
                     "nothing was written. Close it and retry.",
                     file=str(path),
                 ) from ex
-            tmp = None
+            tmp, swapped = None, True
+            if displaced is not None:
+                with contextlib.suppress(OSError):
+                    displaced.unlink()  # the version read: the backup (a hard link) keeps it
+            step("done")
         _fsync_dir(path.parent)
         if kept is not None:
             _prune_backups(path)
-        return kept
+        return Saved(kept, written)
     except OSError as ex:
         if kept is not None:
             with contextlib.suppress(OSError):
                 kept.unlink()
         raise _os_error(path, ex) from ex
     except BaseException:
-        if kept is not None and tmp is not None:
+        if kept is not None and not swapped:
             with contextlib.suppress(OSError):
                 kept.unlink()
         raise
