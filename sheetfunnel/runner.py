@@ -205,8 +205,9 @@ def _locked_run(
         outcome = "dry-run"
     elif report.changed:
         outcome = "synced"
-        if mode == "file":  # the input is now the file this run wrote (still under the lock)
-            stamp = replace(stamp, input=file_fingerprint(path))
+        if mode == "file":  # the input is now the bytes this run wrote, not whatever the file
+            # holds a moment later (an edit in that gap must not be recorded as synced)
+            stamp = replace(stamp, input=report.write.written or "")
     else:
         outcome = "nothing-changed"
     if not report.dry_run:

@@ -145,6 +145,25 @@ def test_a_changed_workbook_or_config_is_not_skipped(book, tmp_path):
     assert run_once(str(book), stricter, skip, now=clock()).record.outcome == "unchanged"
 
 
+def test_an_edit_right_after_the_swap_is_not_recorded_as_synced(book, tmp_path, monkeypatch):
+    """The stamp is the fingerprint of the bytes written: an edit landing right after the
+    swap (before the runner used to re-read the file) makes the next run sync again."""
+    from sheetfunnel.backends.excel import swap
+
+    cfg = config(tmp_path)
+    skip = RunOptions(skip_unchanged=True)
+
+    def edit_after_swap(step):
+        if step == "done":
+            os.utime(book, ns=(0, book.stat().st_mtime_ns + 10**9))  # the user saves again
+
+    monkeypatch.setattr(swap, "step_hook", edit_after_swap)
+    assert run_once(str(book), cfg, skip, now=clock()).record.outcome == "synced"
+    monkeypatch.setattr(swap, "step_hook", None)
+    assert run_once(str(book), cfg, skip, now=clock()).record.outcome == "nothing-changed"
+    assert run_once(str(book), cfg, skip, now=clock()).record.outcome == "unchanged"
+
+
 def test_values_fingerprint_ignores_what_the_sync_itself_writes(book, tmp_path):
     cfg = config(tmp_path)
     before = inputs_fingerprint(read_inputs(ExcelBackend(book), cfg), cfg)
