@@ -125,3 +125,75 @@ def test_written_fingerprint_is_the_file_written(tmp_path: Path, mode: str) -> N
     data = backend.read("Contacts", 1, None, 1, ())
     result = backend.write(build_plan(data), data)
     assert result.written == file_fingerprint(path)
+
+
+def test_a_workbook_rewritten_in_place_while_assembled_is_busy_not_corrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raw members copied from a file another program is rewriting fail their CRC check:
+    that is "changed during the sync" (exit 6, retry), not a corrupt workbook (exit 5)."""
+    from sheetfunnel.backends.excel import zipcopy
+
+    path = make_contacts_xlsx(tmp_path / "pipeline.xlsx", rows=300)
+    theirs = make_contacts_xlsx(tmp_path / "theirs.xlsx", rows=400).read_bytes()
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+    real_copy = zipcopy.ZipCopier.copy
+    rewritten = []
+
+    def copy(self, name):
+        if not rewritten:
+            in_place(path, theirs)
+            rewritten.append(name)
+        return real_copy(self, name)
+
+    monkeypatch.setattr(zipcopy.ZipCopier, "copy", copy)
+    with pytest.raises(BusyError, match="the workbook changed during the sync"):
+        backend.write(build_plan(data), data)
+    assert path.read_bytes() == theirs and leftovers(tmp_path) == []
+
+
+def test_a_workbook_caught_half_written_while_planned_is_busy_not_corrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sheetfunnel.backends.excel import backend as backend_module
+
+    path = make_contacts_xlsx(tmp_path / "pipeline.xlsx", rows=300)
+    half = make_contacts_xlsx(tmp_path / "theirs.xlsx", rows=400).read_bytes()[:9000]
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+    real_compute = backend_module.compute
+
+    def compute(*args):
+        in_place(path, half)
+        return real_compute(*args)
+
+    monkeypatch.setattr(backend_module, "compute", compute)
+    with pytest.raises(BusyError, match="the workbook changed during the sync") as ei:
+        backend.write(build_plan(data), data)
+    assert ei.value.__cause__ is not None  # the read failure it stands for
+    assert path.read_bytes() == half and leftovers(tmp_path) == []
+
+
+def test_a_workbook_caught_half_written_while_read_is_busy_not_corrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sheetfunnel.backends.excel import reader
+    from sheetfunnel.errors import SpreadsheetError
+
+    path = make_contacts_xlsx(tmp_path / "pipeline.xlsx", rows=300)
+    theirs = make_contacts_xlsx(tmp_path / "theirs.xlsx", rows=400).read_bytes()
+    real = reader.fingerprint
+
+    def fingerprint_then_someone_saves(p):
+        token = real(p)
+        in_place(path, theirs[: len(theirs) // 2])  # caught mid-write
+        return token
+
+    monkeypatch.setattr(reader, "fingerprint", fingerprint_then_someone_saves)
+    with pytest.raises(BusyError, match="the workbook changed during the sync"):
+        ExcelBackend(path).read("Contacts", 1, None, 1, ())
+    monkeypatch.setattr(reader, "fingerprint", real)
+    # the same half-written file, not moving: a damaged workbook (exit 5)
+    with pytest.raises(SpreadsheetError):
+        ExcelBackend(path).read("Contacts", 1, None, 1, ())

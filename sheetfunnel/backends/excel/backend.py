@@ -13,7 +13,16 @@ from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 from .cells import is_blank
 from .reader import check_format, read_workbook, tab_frame
-from .safesave import CHANGED, Fingerprint, atomic_replace, fingerprint, remove_stale_temps
+from .safesave import (
+    CHANGED,
+    Fingerprint,
+    atomic_replace,
+    changed_means_busy,
+    file_state,
+    fingerprint,
+    remove_stale_temps,
+    state_of,
+)
 from .verify import ReadBack, package_problem
 from .writer import Outcome, compute
 from .zipcopy import ZipCopier, ZipTooLarge
@@ -46,14 +55,21 @@ class ExcelBackend:
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
         """Another tab as raw cells (a lookup such as a Companies tab)."""
-        check_format(self.path)
-        return tab_frame(str(self.path), tab, header_row)
+        with changed_means_busy(self.path, file_state(self.path)):
+            check_format(self.path)
+            return tab_frame(str(self.path), tab, header_row)
 
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
         """Make the workbook hold `plan`; touch nothing when it already does.
 
-        With `dry_run`, report what would change and write nothing.
+        With `dry_run`, report what would change and write nothing. A failure while another
+        program rewrites the file (its size or mtime moved since the read) is BusyError.
         """
+        before = state_of(data.token) if isinstance(data.token, Fingerprint) else None
+        with changed_means_busy(self.path, before, reading=False):
+            return self._write(plan, data, dry_run=dry_run)
+
+    def _write(self, plan: WritePlan, data: SheetData, *, dry_run: bool) -> WriteResult:
         file = str(self.path)
         check_format(self.path)
         self._check_keys(plan, data)

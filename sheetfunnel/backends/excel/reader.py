@@ -19,7 +19,7 @@ from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904, CellValue, Rows, S
 from sheetfunnel.errors import InputError, SpreadsheetError
 
 from .package import Package, is_date1904
-from .safesave import fingerprint
+from .safesave import changed_means_busy, file_state, fingerprint
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -161,6 +161,24 @@ def _owned_rows(rows: list[list]) -> Rows:
 
 
 def read_workbook(
+    path: Path,
+    contacts_tab: str,
+    header_row: int,
+    activities_tab: str | None,
+    activities_header_row: int,
+    owned_tabs: tuple[str, ...],
+) -> SheetData:
+    """Everything a sync needs from the workbook, plus the fingerprint the write re-checks.
+
+    A read that fails while another program rewrites the file is BusyError, not corrupt.
+    """
+    with changed_means_busy(path, file_state(path)):
+        return _read_workbook(
+            path, contacts_tab, header_row, activities_tab, activities_header_row, owned_tabs
+        )
+
+
+def _read_workbook(
     path: Path,
     contacts_tab: str,
     header_row: int,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sheetfunnel.errors import BusyError, SpreadsheetError
+from sheetfunnel.errors import BusyError, SheetfunnelError, SpreadsheetError
 
 from .swap import CHANGED, Fingerprint, compare_and_swap, fd_fingerprint, fingerprint, step
 
@@ -286,3 +286,36 @@ def _replace(
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def file_state(path: Path) -> tuple[int, int, int, int] | None:
+    """Identity, size and modification time of `path` (None when it is gone)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns
+
+
+def state_of(token: Fingerprint) -> tuple[int, int, int, int]:
+    """`file_state` as it was when `token` was taken."""
+    return token.inode, token.device, token.size, token.mtime_ns
+
+
+@contextlib.contextmanager
+def changed_means_busy(
+    path: Path, before: tuple[int, int, int, int] | None, *, reading: bool = True
+) -> Iterator[None]:
+    """A failure to read or rewrite a file that moved meanwhile (another program saving it
+    in place: "Bad CRC-32", "incomplete deflate stream") is "changed during the sync",
+    BusyError (retry), not a corrupt workbook. Writing, only failures to read the file
+    count (a plan that does not fit the data is not the file's doing)."""
+    try:
+        yield
+    except BusyError:
+        raise
+    except Exception as ex:
+        ours = isinstance(ex, SheetfunnelError) and not isinstance(ex, SpreadsheetError)
+        if (reading or not ours) and before is not None and file_state(path) != before:
+            raise BusyError(CHANGED, file=str(path)) from ex
+        raise
