@@ -66,9 +66,23 @@ def append_record(path: Path, record: RunRecord, *, max_bytes: int = 0) -> None:
     line = (record.to_json() + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        if _torn(path):  # a full disk cut the last record short: start on a fresh line
+            line = b"\n" + line
         os.write(fd, line)
     finally:
         os.close(fd)
+
+
+def _torn(path: Path) -> bool:
+    """Whether the log's last line lacks its newline (a write cut short)."""
+    try:
+        with path.open("rb") as fh:
+            if fh.seek(0, os.SEEK_END) == 0:
+                return False
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
@@ -153,8 +167,13 @@ class StateStore:
         file.parent.mkdir(parents=True, exist_ok=True)
         body = {"target": target_id, "saved": when.isoformat(), "stamp": asdict(stamp)}
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
-        os.replace(tmp, file)  # noqa: PTH105
+        try:
+            tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
+            os.replace(tmp, file)  # noqa: PTH105
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # a full disk leaves no half-written state behind
+            raise
 
     def forget(self, target_id: str) -> None:
         """Drop the target's stamp: its next run does the whole work."""

@@ -57,7 +57,8 @@ class RunOptions:
 @dataclass(frozen=True)
 class RunResult:
     """A run's record, its sync report (None when skipped or failed) and the error, if any.
-    `log_problem` says why the record could not be appended to the run log."""
+    `log_problem` says why the record could not be appended to the run log, or the run
+    state saved (warnings: the run itself succeeded)."""
 
     record: RunRecord
     report: SyncReport | None = None
@@ -141,8 +142,8 @@ def run_once(
         _log(target, config, replace(record, duration_s=_since(clock)))
         raise
     record = replace(result.record, duration_s=_since(clock))
-    problem = _log(target, config, record)
-    return replace(result, record=record, log_problem=problem)
+    problems = [result.log_problem, _log(target, config, record)]
+    return replace(result, record=record, log_problem="; ".join(filter(None, problems)) or None)
 
 
 def _since(clock: float) -> float:
@@ -210,8 +211,7 @@ def _locked_run(
             stamp = replace(stamp, input=report.write.written or "")
     else:
         outcome = "nothing-changed"
-    if not report.dry_run:
-        store.put(who, stamp, when=start)
+    problem = None if report.dry_run else _save_stamp(store, who, stamp, start)
     stages = report.results.summary.stages
     record = replace(
         base,
@@ -224,7 +224,23 @@ def _locked_run(
         cells_written=report.write.cells_written,
         history_dropped=report.history_dropped,
     )
-    return RunResult(record, report=report)
+    return RunResult(record, report=report, log_problem=problem)
+
+
+def _save_stamp(store: StateStore, who: str, stamp: Stamp, when: dt.datetime) -> str | None:
+    """Save the run's stamp. The spreadsheet is already written (the job is done), so a
+    failure (a full or read-only state folder) is a warning, and the next run, finding no
+    stamp, does the work again and saves it."""
+    try:
+        store.put(who, stamp, when=when)
+    except OSError as ex:
+        with contextlib.suppress(OSError):
+            store.forget(who)
+        return (
+            f"synced, but the run state could not be saved in {store.folder}: "
+            f"{ex.strerror or ex}; the next run will not skip and saves it again"
+        )
+    return None
 
 
 def inputs_fingerprint(inputs: Inputs, config: Config) -> str:

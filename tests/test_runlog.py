@@ -201,6 +201,38 @@ def test_a_run_log_that_cannot_be_written_does_not_fail_the_sync(book, tmp_path)
     assert result.log_problem.startswith(f"cannot append to the run log {folder}: ")
 
 
+def test_a_full_state_folder_after_the_write_is_a_warning_not_a_failure(book, tmp_path):
+    """The workbook is the job: once it is written, a run log on a full disk (/dev/full
+    answers every write with ENOSPC) and a state folder that cannot be written are
+    warnings; the run says synced, exit 0, and the next run does the work again."""
+    cfg = config(tmp_path, log="/dev/full")
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "runs").write_text("in the way")  # no folder can be made here
+    before = book.read_bytes()
+    result = run_once(str(book), cfg, RunOptions(skip_unchanged=True), now=clock())
+    assert result.error is None
+    assert (result.record.outcome, result.record.exit_code) == ("synced", 0)
+    assert book.read_bytes() != before
+    assert result.log_problem == (
+        f"synced, but the run state could not be saved in {tmp_path / 'state'}: File exists; "
+        "the next run will not skip and saves it again; "
+        "cannot append to the run log /dev/full: No space left on device"
+    )
+    (tmp_path / "state" / "runs").unlink()
+    again = run_once(str(book), cfg, RunOptions(skip_unchanged=True), now=clock())
+    assert again.record.outcome == "nothing-changed" and again.log_problem.startswith("cannot")
+    skip = run_once(str(book), cfg, RunOptions(skip_unchanged=True), now=clock())
+    assert skip.record.outcome == "unchanged"
+
+
+def test_a_torn_last_line_is_repaired_by_the_next_append(tmp_path):
+    log = tmp_path / "runs.jsonl"
+    record = RunRecord("2026-06-30T09:00:00.000+00:00", 1.0, "sync", "x", "2026-06-30", "synced")
+    log.write_bytes(record.to_json().encode()[:40])  # a disk that filled up mid-line
+    append_record(log, record)
+    assert list(read_records(log)) == [json.loads(record.to_json())]
+
+
 def test_run_log_path_is_configurable_and_can_be_off(book, tmp_path):
     elsewhere = tmp_path / "logs" / "runs.jsonl"
     cfg = config(tmp_path, log=str(elsewhere))
