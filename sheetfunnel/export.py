@@ -22,6 +22,7 @@ import xlsxwriter
 from . import __version__
 from .engine import RESULT_COLUMNS, Results
 from .errors import InputError, SpreadsheetError
+from .ownership import keep_owner, new_file_mode
 
 GENERATOR = "sheetfunnel"
 FORMATS = (".csv", ".json", ".xlsx")
@@ -166,6 +167,10 @@ def _atomic(path: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        if path.exists():  # a new version of our earlier export keeps its mode and owner
+            keep_owner(tmp, path.stat())
+        else:  # mkstemp makes 0600: an export is an ordinary new file
+            new_file_mode(tmp)
         tmp.replace(path)
     except OSError as ex:
         raise SpreadsheetError(f"{path}: cannot write the export: {ex.strerror or ex}") from ex

@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import __version__
 from .config import Config
+from .ownership import adopt
 
 Outcome = Literal["synced", "unchanged", "nothing-changed", "busy", "error", "dry-run"]
 OUTCOMES: tuple[str, ...] = ("synced", "unchanged", "nothing-changed", "busy", "error", "dry-run")
@@ -53,12 +54,18 @@ class RunRecord:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
 
-def append_record(path: Path, record: RunRecord, *, max_bytes: int = 0) -> None:
+def append_record(
+    path: Path, record: RunRecord, *, max_bytes: int = 0, like: Path | None = None
+) -> None:
     """Append `record` as one line; past `max_bytes` the log first moves to `<log>.1`.
 
     One write of one line in append mode: lines from concurrent runs never interleave.
+    `like`: the workbook the log sits beside; a log (and folders) created take its owner.
     """
+    if like is not None:
+        _make_folders(path.parent, like)
     path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
     if max_bytes > 0:
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_size >= max_bytes:
@@ -71,6 +78,19 @@ def append_record(path: Path, record: RunRecord, *, max_bytes: int = 0) -> None:
         os.write(fd, line)
     finally:
         os.close(fd)
+    if new and like is not None:
+        adopt(path, like)
+
+
+def _make_folders(folder: Path, like: Path) -> None:
+    """Create `folder` and its missing parents, each taking `like`'s owner."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(exist_ok=True)
+        adopt(made, like, folder=True)
 
 
 def _torn(path: Path) -> bool:

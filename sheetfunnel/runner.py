@@ -159,7 +159,8 @@ def _log(target: str, config: Config, record: RunRecord) -> str | None:
     if beside and not Path(target).expanduser().resolve().parent.is_dir():
         return None  # no folder to log beside: the run's error says the workbook is missing
     try:
-        append_record(path, record, max_bytes=config.watch.log_max_bytes)
+        like = Path(target).expanduser().resolve() if beside else None
+        append_record(path, record, max_bytes=config.watch.log_max_bytes, like=like)
     except OSError as ex:
         return f"cannot append to the run log {path}: {ex.strerror or ex}"
     return None

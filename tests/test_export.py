@@ -77,3 +77,18 @@ def test_unknown_export_format(results, tmp_path):
         InputError, match=r"cannot export to \.txt; use one of \.csv, \.json, \.xlsx"
     ):
         write_results(results, tmp_path / "out.txt")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".xlsx"])
+def test_an_export_is_an_ordinary_new_file_not_0600(results, tmp_path, suffix):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = write_results(results, tmp_path / f"out{suffix}")
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o664)  # a rewrite of our own export keeps the mode it was given
+        write_results(results, path)
+        assert path.stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)

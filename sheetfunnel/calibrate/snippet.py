@@ -20,6 +20,7 @@ import tomlkit
 
 from ..config import Config, FitRule, config_from_dict
 from ..errors import ConfigError, ConfigProblem
+from ..ownership import keep_owner
 from .scorecard import Scorecard
 
 
@@ -190,6 +191,7 @@ def write_into(path: Path, text: str) -> Config:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(out)
+        keep_owner(Path(tmp), path.stat())  # mkstemp made it 0600: the config keeps its mode
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

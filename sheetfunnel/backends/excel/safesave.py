@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sheetfunnel.errors import BusyError, SheetfunnelError, SpreadsheetError
+from sheetfunnel.ownership import adopt, keep_owner
 
 from .swap import CHANGED, Fingerprint, compare_and_swap, fd_fingerprint, fingerprint, step
 
@@ -101,15 +102,24 @@ BACKUPS_KEPT = 5
 
 def _make_backup(path: Path) -> Path:
     """Keep the current version as .sheetfunnel-backups/<stem>.<UTC time><suffix>."""
-    folder = path.parent / BACKUP_DIR
-    folder.mkdir(exist_ok=True)
+    folder = backup_folder(path)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
     try:
         os.link(path, target)  # the old inode becomes the backup: no copy of a 40 MB file
     except OSError:
         shutil.copy2(path, target)
+        keep_owner(target, path.stat())
     return target
+
+
+def backup_folder(path: Path) -> Path:
+    """The backups folder beside `path`, created with the workbook's owner if missing."""
+    folder = path.parent / BACKUP_DIR
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        adopt(folder, path, folder=True)
+    return folder
 
 
 def _prune_backups(path: Path) -> None:
@@ -119,11 +129,6 @@ def _prune_backups(path: Path) -> None:
     for old in mine[:-BACKUPS_KEPT]:
         with contextlib.suppress(OSError):
             old.unlink()
-
-
-def _owner(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_uid, st.st_gid
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -241,11 +246,7 @@ def _replace(
             fh.flush()
             verify(tmp)  # reads through the page cache: no need to wait for the fsync
             os.fsync(fh.fileno())
-            st = path.stat()
-            tmp.chmod(stat.S_IMODE(st.st_mode))
-            if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(tmp):
-                with contextlib.suppress(OSError):  # only root may give a file away
-                    os.chown(tmp, st.st_uid, st.st_gid)
+            keep_owner(tmp, path.stat())  # only root may give a file away
             written = fd_fingerprint(fh)  # chmod/chown/rename leave size and mtime alone
             step("built")
             if fingerprint(path) != expected:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sheetfunnel.errors import BusyError
+from sheetfunnel.ownership import adopt
 
 CHANGED = "the workbook changed during the sync; nothing was written"
 
@@ -192,7 +193,9 @@ def _link_and_replace(
 def _keep_aside(path: Path, displaced: Path, folder: Path) -> Path:
     """Move a version saved by someone else during the sync into `folder` (the backups),
     under a name pruning never matches."""
-    folder.mkdir(exist_ok=True)
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        adopt(folder, path, folder=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     target = folder / f"{path.stem}.saved-during-sync.{stamp}{path.suffix}"
     os.replace(displaced, target)  # noqa: PTH105
