@@ -17,25 +17,21 @@ import numpy as np
 import pandas as pd
 
 from .backends.base import EPOCH_1900
-from .cells import factorize, parse_dates, parse_flags, parse_numbers, to_key, to_text
+from .cells import (
+    factorize,
+    parse_dates,
+    parse_flags,
+    parse_numbers,
+    to_key,
+    to_text,
+)
 from .config import Config
 from .errors import InputError
+from .formulaerrors import clear, errors, log_errors
+from .notices import EXAMPLES, Notice, plural
 
 #: Text fields kept as text; everything else a rule compares by range is read as a number.
 DATE_FIELDS = ("created",)
-EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something in the data the user should know about; the run went on."""
-
-    kind: str
-    count: int
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True)
@@ -53,13 +49,6 @@ class Prepared:
     row_contact: pd.Series
     activities: pd.DataFrame
     notices: tuple[Notice, ...]
-
-
-def plural(count: int, singular: str, plural: str | None = None, *, verb: str = "") -> str:
-    """ "1 row was", "2 rows were": notices read like sentences. `verb`: "is" or "was"."""
-    noun = singular if count == 1 else (plural or singular + "s")
-    verbs = {"is": ("is", "are"), "was": ("was", "were")}
-    return f"{count:,} {noun}" + (f" {verbs[verb][count != 1]}" if verb else "")
 
 
 def resolve_headers(
@@ -181,6 +170,8 @@ def _prepare_contacts(
     cols = resolve_headers(raw.columns, config.columns.mapped(), tab=tab, source=source)
     blank_row = raw.isna().all(axis=1) if len(raw.columns) else pd.Series(True, index=raw.index)
     raw = raw[~blank_row]
+    if "key" in cols:
+        raw = raw[~errors(config, raw[cols["key"]], tab, source, notices, strict="skipped")]
 
     if "key" in cols:
         key = to_text(raw[cols["key"]])
@@ -207,6 +198,8 @@ def _prepare_contacts(
         if field == "key":
             continue
         values = raw[column]
+        strict = "left empty" if field in DATE_FIELDS else None
+        values = clear(values, errors(config, values, tab, source, notices, strict=strict))
         if field in DATE_FIELDS:
             typed[field] = _dates(config, values, epoch, source, tab, column, notices)
         elif field in numeric:
@@ -312,6 +305,7 @@ def _log_activities(
     if log_cfg.value:
         wanted["value"] = log_cfg.value
     cols = resolve_headers(activities.columns, wanted, tab=tab, source=source)
+    activities = log_errors(config, activities, cols, tab, source, notices)
     # A million rows name a few thousand contacts and a dozen types: work on distinct values.
     key_codes, key_cells = factorize(activities[cols["contact"]])
     type_codes, type_cells = factorize(activities[cols["type"]])
@@ -399,6 +393,7 @@ def _column_activities(
         wanted = {"count": col.header} | ({"date": col.date_header} if col.date_header else {})
         cols = resolve_headers(raw.columns, wanted, tab=tab, source=source)
         values = rows[cols["count"]]
+        values = clear(values, errors(config, values, tab, source, notices))
         if col.kind == "flag":
             flags, bad = parse_flags(values)
             count = flags.astype("float64")
@@ -408,7 +403,10 @@ def _column_activities(
         if bad.any():
             notices.append(_bad_notice("bad_counts", bad, values, cols["count"], col.kind + "s"))
         if "date" in cols:
-            dates = _dates(config, rows[cols["date"]], epoch, source, tab, cols["date"], notices)
+            cells = rows[cols["date"]]
+            skip = errors(config, cells, tab, source, notices, strict="skipped")
+            count = count.where(~skip, 0)
+            dates = _dates(config, clear(cells, skip), epoch, source, tab, cols["date"], notices)
         else:
             dates = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
         has = count > 0

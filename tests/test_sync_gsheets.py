@@ -103,3 +103,19 @@ def test_an_unknown_sheet(emulator, sheet):
     result = sync("1" * 40)
     assert result.exit_code == 7
     assert result.output.startswith(f"Error: Spreadsheet not found: {'1' * 40}.")
+
+
+def test_a_formula_error_in_a_date_stops_the_sync_naming_the_cell(emulator, sheet):
+    """A Sheets formula error (#ERROR!, #DIV/0!) reads back as its code: never a blank date
+    counting as an undated activity with full points (issue 11, item 6)."""
+    from tests.gsheets_emulator.values import Cell
+
+    with emulator.lock:
+        log = emulator.spreadsheets[sheet].by_title("Activities")
+        log.rows[2][2] = Cell("#ERROR!", formula="=DATE(")
+    result = sync(sheet)
+    assert result.exit_code == 4
+    assert result.output.endswith(
+        "Error: column 'Date' (tab 'Activities'): 1 cell with a formula error (row 3: "
+        '#ERROR!); fix the formulas, or set source.on_bad_date = "warn" to skip them.\n'
+    )

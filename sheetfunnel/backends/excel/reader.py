@@ -18,6 +18,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904, CellValue, Rows, SheetData
 from sheetfunnel.errors import InputError, SpreadsheetError
 
+from .errorcells import mark_errors
 from .package import Package, is_date1904
 from .safesave import changed_means_busy, file_state, fingerprint
 
@@ -125,9 +126,10 @@ def _sheet_rows(wb: CalamineWorkbook, name: str, file: str) -> list[list]:
             sheet=name,
         )
     try:
-        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except CalamineError as ex:
         raise SpreadsheetError(f"cannot read tab {name!r}: {ex}", file=file, sheet=name) from ex
+    return mark_errors(rows, file, name)
 
 
 def frame_from_rows(rows: list[list], header_row: int, *, file: str, sheet: str) -> pd.DataFrame:
