@@ -66,6 +66,20 @@ def test_libreoffice_lock_blocks(contacts_xlsx: Path) -> None:
     assert backend.write(plan, data, dry_run=True).changed  # a dry run only reads
 
 
+def test_a_real_libreoffice_lock_without_a_full_name_names_user_and_host(
+    contacts_xlsx: Path,
+) -> None:
+    """LibreOffice writes no full name when none is set: ',root,vm,date,profile;'."""
+    lock = contacts_xlsx.parent / ".~lock.pipeline.xlsx#"
+    lock.write_text(",root,vm,02.12.2026 04:18,file:///root/.config/libreoffice/4;")
+    backend, plan, data = prepared(contacts_xlsx)
+    with pytest.raises(
+        BusyError,
+        match=re.escape("open in LibreOffice by root on vm (lock file .~lock.pipeline.xlsx#)"),
+    ):
+        backend.write(plan, data)
+
+
 def test_read_only_file_and_folder(contacts_xlsx: Path) -> None:
     before = contacts_xlsx.read_bytes()
     backend, plan, data = prepared(contacts_xlsx)

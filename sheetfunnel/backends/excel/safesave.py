@@ -39,9 +39,18 @@ def _excel_owner(data: bytes) -> str:
 
 
 def _libreoffice_owner(data: bytes) -> str:
-    """User name in a LibreOffice lock file: 'Name,host,user,date,path;' (commas escaped)."""
-    text = data.decode("utf-8", "replace")
-    return re.split(r"(?<!\\),", text, maxsplit=1)[0].replace("\\,", ",").strip()
+    """Who holds a LibreOffice lock file: 'Full name,user,host,date,profile;' (commas
+    escaped; LibreOffice's LockFileCommon field order).
+
+    A real lock often has no full name (",root,vm,02.12.2026 04:18,...;"): then the user and
+    host, as "root on vm".
+    """
+    text = data.decode("utf-8", "replace").split(";", 1)[0]
+    fields = [f.replace("\\,", ",").strip() for f in re.split(r"(?<!\\),", text)]
+    name, user, host = [*fields, "", "", ""][:3]
+    if name:
+        return name
+    return f"{user} on {host}" if user and host else user
 
 
 def lock_files(path: Path) -> list[Path]:
