@@ -79,7 +79,30 @@ def to_json(results: Results) -> dict[str, Any]:
 
 
 def _write_csv(results: Results, path: Path) -> None:
-    contacts_table(results).to_csv(path, index=False, encoding="utf-8")
+    csv_safe(contacts_table(results)).to_csv(path, index=False, encoding="utf-8")
+
+
+#: What makes a spreadsheet app read a CSV cell as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every text cell that starts like a formula prefixed with a single quote
+    (OWASP's advice), so a value copied from a user's cell never runs when the CSV is opened
+    in Excel or LibreOffice. Numbers stay numbers."""
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        text = values.map(lambda v: isinstance(v, str), na_action="ignore")
+        text = text.astype(object).fillna(False).astype(bool)
+        risky = text & values.where(text, "").astype(str).str.startswith(FORMULA_START)
+        if risky.any():
+            out[col] = values.astype(object).where(
+                ~risky, "'" + values.where(risky, "").astype(str)
+            )
+    return out
 
 
 def _write_json(results: Results, path: Path) -> None:
