@@ -76,6 +76,13 @@ def check_format(path: Path) -> None:
                     f"{path.name} is a zip file but not an Excel workbook (no workbook part).",
                     file=file,
                 )
+            if is_strict(pkg.read(wb_part) or b""):
+                # calamine reads it, but the writer's parts are Transitional: never mix them
+                raise SpreadsheetError(
+                    f"{path.name} is a Strict Open XML workbook, which sheetfunnel does not "
+                    "support: save it as Excel Workbook (.xlsx) (File > Save As) and retry.",
+                    file=file,
+                )
             if wb_part.lower().endswith(".bin"):
                 raise SpreadsheetError(
                     f"{path.name} is a binary workbook (.xlsb), which sheetfunnel cannot write "
@@ -86,6 +93,15 @@ def check_format(path: Path) -> None:
         raise SpreadsheetError(
             f"{path.name} is damaged (corrupt zip: {ex}); restore it from a backup.", file=file
         ) from ex
+
+
+STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def is_strict(workbook_xml: bytes) -> bool:
+    """Whether a workbook part is Strict Open XML (ISO 29500 Strict namespaces)."""
+    head = workbook_xml[:2048]
+    return STRICT_MAIN in head or b'conformance="strict"' in head
 
 
 def header_text(value: CellValue) -> str:
