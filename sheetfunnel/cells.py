@@ -96,8 +96,24 @@ def _text(values: pd.Series) -> pd.Series:
     if whole.any():
         values = values.copy()
         values[whole] = values[whole].map(lambda v: str(int(v)))
-    out = values.astype("string").str.strip()
+    out = values.astype("string").str.strip(SPACES)
     return out.mask(out.eq(""))
+
+
+#: Every Unicode space (what str.isspace() accepts: NBSP, narrow NBSP, ideographic space...)
+#: plus the invisible ones pasted keys carry at their ends (zero-width space, BOM).
+SPACES = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + (
+    "\u180e\u200b\u200c\u200d\u2060\ufeff"
+)
+_EMAIL = r"[^\s@]+@[^\s@]+\.[^\s@]+"
+
+
+def malformed_emails(keys: pd.Series) -> pd.Series:
+    """Keys that are meant as e-mails (they hold an @) but cannot be one: an inner space,
+    two @, nothing before or after it, no dot in the domain."""
+    meant = keys.str.contains("@", regex=False).fillna(False).astype(bool)
+    ok = keys.str.fullmatch(_EMAIL).fillna(False).astype(bool)
+    return meant & ~ok
 
 
 def to_text(values: pd.Series) -> pd.Series:

@@ -19,6 +19,7 @@ import pandas as pd
 from .backends.base import EPOCH_1900
 from .cells import (
     factorize,
+    malformed_emails,
     parse_dates,
     parse_flags,
     parse_numbers,
@@ -191,6 +192,8 @@ def _prepare_contacts(
             )
         )
     raw, key = raw[~nokey], key[~nokey]
+    if "key" in cols:
+        _report_malformed(key, config.columns.key, notices)
 
     typed: dict[str, pd.Series] = {"key": key}
     numeric = _numeric_fields(config)
@@ -230,6 +233,21 @@ def _prepare_contacts(
     merged.index.name = None
     row_contact = pd.Series(codes, index=raw.index, name="contact")
     return merged.reset_index(drop=True), row_contact
+
+
+def _report_malformed(keys: pd.Series, header: str, notices: list[Notice]) -> None:
+    bad = malformed_emails(keys)
+    if bad.any():
+        count = int(bad.sum())
+        shown = ", ".join(f"row {r}: {keys[r]!r}" for r in keys.index[bad][:EXAMPLES])
+        notices.append(
+            Notice(
+                "malformed_emails",
+                count,
+                f"{plural(count, 'e-mail key')} in {header!r} cannot be an e-mail address "
+                f"({shown}{'...' if count > EXAMPLES else ''}): kept as written; check them",
+            )
+        )
 
 
 def _dates(
