@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
 from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
+from sheetfunnel.backends.textlimit import EXCEL_MAX_TEXT, fit_text
 from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 from .cells import is_blank
@@ -66,8 +68,10 @@ class ExcelBackend:
         program rewrites the file (its size or mtime moved since the read) is BusyError.
         """
         before = state_of(data.token) if isinstance(data.token, Fingerprint) else None
+        plan, cut = fit_text(plan, EXCEL_MAX_TEXT)  # 32,767 characters per cell
         with changed_means_busy(self.path, before, reading=False):
-            return self._write(plan, data, dry_run=dry_run)
+            result = self._write(plan, data, dry_run=dry_run)
+        return replace(result, details=(*result.details, cut)) if cut else result
 
     def _write(self, plan: WritePlan, data: SheetData, *, dry_run: bool) -> WriteResult:
         file = str(self.path)
