@@ -47,6 +47,7 @@ class Fault:
     message: str | None = None
     after: int = 0  # let this many matching requests through first
     text: str | None = None  # a non-JSON body (an HTML error page from a proxy)
+    retry_after: str | None = None  # a Retry-After header (seconds or an HTTP date)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -294,10 +295,14 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             )
 
-    def _send(self, status: int, payload: Any, started: float, size_in: int) -> None:
+    def _send(
+        self, status: int, payload: Any, started: float, size_in: int, headers: Any = ()
+    ) -> None:
         data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         self._log(status, len(data), started, size_in)
         self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         if payload is not None:
             self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
@@ -346,7 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault and fault.status is not None:
             error = ApiError(fault.status, fault.message or _FAULT_TEXT.get(fault.status, "Error"))
-            self._send(fault.status, error.body(), started, len(raw))
+            extra = [("Retry-After", fault.retry_after)] if fault.retry_after else []
+            self._send(fault.status, error.body(), started, len(raw), extra)
             return
         auth = self.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else None
