@@ -119,3 +119,24 @@ def test_a_formula_error_in_a_date_stops_the_sync_naming_the_cell(emulator, shee
         "Error: column 'Date' (tab 'Activities'): 1 cell with a formula error (row 3: "
         '#ERROR!); fix the formulas, or set source.on_bad_date = "warn" to skip them.\n'
     )
+
+
+def test_syncs_in_one_process_reuse_the_access_token_until_it_expires(emulator, sheet):
+    """`watch` ticks are syncs in one process: one token exchange serves them all until the
+    token expires (issue 11, item 15)."""
+    import datetime as dt
+
+    from sheetfunnel.backends.gsheets import auth
+
+    before = len(emulator.issuer.exchanges)
+    assert sync(sheet).exit_code == 0
+    assert sync(sheet).exit_code == 0
+    assert len(emulator.issuer.exchanges) == before + 1
+    (creds,) = [
+        c
+        for k, c in auth._CREDENTIALS.items()
+        if k[0].endswith("service-account.json") and c.token and c.token in emulator.tokens
+    ]
+    creds.expiry = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    assert sync(sheet).exit_code == 0
+    assert len(emulator.issuer.exchanges) == before + 2

@@ -90,6 +90,23 @@ def _user_login(client_secret: str) -> UserCredentials:
     return creds
 
 
+#: Credentials already built in this process, by file (path, size, mtime): a `watch` reuses
+#: one access token across its ticks until it expires (google-auth then refreshes it),
+#: instead of a token exchange per tick.
+_CREDENTIALS: dict[tuple, Any] = {}
+
+
+def _cached(path: str) -> Any:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return _from_file(path)  # says what is wrong with the path
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _CREDENTIALS:
+        _CREDENTIALS[key] = _from_file(path)
+    return _CREDENTIALS[key]
+
+
 def make_client(
     credentials_file: str | None = None,
     *,
@@ -103,10 +120,13 @@ def make_client(
     default, $SHEETFUNNEL_SHEETS_ENDPOINT names such an endpoint."""
     path = credentials_file or next((os.environ[v] for v in ENV_VARS if os.environ.get(v)), None)
     if path:
-        creds = _from_file(path)
+        creds = _cached(path)
+    elif ("default",) in _CREDENTIALS:
+        creds = _CREDENTIALS[("default",)]
     else:
         try:
             creds, _ = google.auth.default(scopes=list(SCOPES))
+            _CREDENTIALS[("default",)] = creds
         except DefaultCredentialsError as ex:
             raise ConfigError(
                 [
