@@ -181,11 +181,14 @@ class StateStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put(self, target_id: str, stamp: Stamp, *, when: dt.datetime) -> None:
-        """Save the stamp of a completed run (atomically: a crash keeps the previous one)."""
+    def put(self, target_id: str, stamp: Stamp, *, when: dt.datetime, revision: str = "") -> None:
+        """Save the stamp of a completed run (atomically: a crash keeps the previous one),
+        and the spreadsheet revision its cells were read at, when known."""
         file = self._file(target_id)
         file.parent.mkdir(parents=True, exist_ok=True)
         body = {"target": target_id, "saved": when.isoformat(), "stamp": asdict(stamp)}
+        if revision:
+            body["revision"] = revision
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
         try:
             tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
@@ -194,6 +197,15 @@ class StateStore:
             with contextlib.suppress(OSError):
                 tmp.unlink()  # a full disk leaves no half-written state behind
             raise
+
+    def revision(self, target_id: str) -> str:
+        """The revision saved with the last stamp ("" when none)."""
+        try:
+            data = json.loads(self._file(target_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        value = data.get("revision", "") if isinstance(data, dict) else ""
+        return value if isinstance(value, str) else ""
 
     def forget(self, target_id: str) -> None:
         """Drop the target's stamp: its next run does the whole work."""

@@ -183,6 +183,10 @@ def _locked_run(
         workbook = not is_google_sheet(target) and path.suffix.lower() in EXCEL
         mode = "file" if workbook and path.is_file() else "values"
     backend = opener(target, config, backup=options.backup, force=options.force)
+    may_skip = options.skip_unchanged and not options.dry_run and not options.rebuild
+    revision = _revision(backend, config) if may_skip and mode == "values" else None
+    if revision and _same_revision(store, who, revision, day, config):
+        return RunResult(replace(base, outcome="unchanged"))  # not a cell read
     inputs = None
     if mode == "file":
         seen = file_fingerprint(path)
@@ -190,8 +194,9 @@ def _locked_run(
         inputs = read_inputs(backend, config)
         seen = inputs_fingerprint(inputs, config)
     stamp = Stamp(input=seen, as_of=day.isoformat(), config=config_fingerprint(config))
-    may_skip = options.skip_unchanged and not options.dry_run and not options.rebuild
     if may_skip and store.get(who) == stamp:
+        if revision:  # taken before the cells were read: any later edit changes it
+            _save_stamp(store, who, stamp, start, revision=revision)
         return RunResult(replace(base, outcome="unchanged"))
     report = sync(
         backend,
@@ -212,7 +217,9 @@ def _locked_run(
             stamp = replace(stamp, input=report.write.written or "")
     else:
         outcome = "nothing-changed"
-    problem = None if report.dry_run else _save_stamp(store, who, stamp, start)
+    # after a write the revision is ours, not one the cells were read at: none is kept
+    kept = revision if revision and not report.changed else ""
+    problem = None if report.dry_run else _save_stamp(store, who, stamp, start, revision=kept)
     stages = report.results.summary.stages
     record = replace(
         base,
@@ -228,12 +235,14 @@ def _locked_run(
     return RunResult(record, report=report, log_problem=problem)
 
 
-def _save_stamp(store: StateStore, who: str, stamp: Stamp, when: dt.datetime) -> str | None:
+def _save_stamp(
+    store: StateStore, who: str, stamp: Stamp, when: dt.datetime, *, revision: str = ""
+) -> str | None:
     """Save the run's stamp. The spreadsheet is already written (the job is done), so a
     failure (a full or read-only state folder) is a warning, and the next run, finding no
     stamp, does the work again and saves it."""
     try:
-        store.put(who, stamp, when=when)
+        store.put(who, stamp, when=when, revision=revision)
     except OSError as ex:
         with contextlib.suppress(OSError):
             store.forget(who)
@@ -242,6 +251,27 @@ def _save_stamp(store: StateStore, who: str, stamp: Stamp, when: dt.datetime) ->
             f"{ex.strerror or ex}; the next run will not skip and saves it again"
         )
     return None
+
+
+def _revision(backend: Backend, config: Config) -> str | None:
+    """The Google Sheet's Drive revision when `google.revision_check` asks for it."""
+    if not config.google.revision_check or not hasattr(backend, "client"):
+        return None
+    from .backends.gsheets.revision import sheet_revision
+
+    return sheet_revision(backend.client, getattr(backend, "key", ""))
+
+
+def _same_revision(
+    store: StateStore, who: str, revision: str, day: dt.date, config: Config
+) -> bool:
+    """Whether the last completed run read this very revision, on this day, with this config."""
+    last = store.get(who)
+    return (
+        last is not None
+        and store.revision(who) == revision
+        and (last.as_of, last.config) == (day.isoformat(), config_fingerprint(config))
+    )
 
 
 def inputs_fingerprint(inputs: Inputs, config: Config) -> str:

@@ -167,6 +167,7 @@ class Emulator:
 
     def _commit(self, ss: Spreadsheet) -> None:
         ss.modified = now_rfc3339()
+        ss.version += 1
         self.spreadsheets[ss.key] = ss
 
     def dispatch(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
@@ -265,6 +266,7 @@ class Emulator:
                 "mimeType": SPREADSHEET_MIME,
                 "createdTime": ss.created,
                 "modifiedTime": ss.modified,
+                "version": str(ss.version),
             }
             wanted = [f.strip() for f in p.get("fields", "").split(",") if f.strip()]
             return {k: full[k] for k in wanted if k in full} if wanted else full
