@@ -20,6 +20,7 @@ import pandas as pd
 import xlsxwriter
 
 from . import __version__
+from .backends.textlimit import ELLIPSIS, EXCEL_MAX_TEXT
 from .engine import RESULT_COLUMNS, Results
 from .errors import InputError, SpreadsheetError
 from .ownership import keep_owner, new_file_mode
@@ -41,8 +42,11 @@ def contacts_table(results: Results) -> pd.DataFrame:
     return out
 
 
-def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
-    """Write the results to `path` (format from its suffix) and return it."""
+def write_results(
+    results: Results, path: Path, *, force: bool = False, notes: list[str] | None = None
+) -> Path:
+    """Write the results to `path` (format from its suffix) and return it. `notes` receives
+    what the user should know (texts cut to fit an Excel cell)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -57,10 +61,33 @@ def write_results(results: Results, path: Path, *, force: bool = False) -> Path:
             "pass --force to replace it",
             file=str(path),
         )
-    writer = {".csv": _write_csv, ".json": _write_json, ".xlsx": _write_xlsx}[suffix]
+    cut = _Cutter()
+    writers = {".csv": _write_csv, ".json": _write_json, ".xlsx": cut.write_xlsx}
     with _atomic(path) as tmp:
-        writer(results, tmp)
+        writers[suffix](results, tmp)
+    if cut.count and notes is not None:
+        count = cut.count
+        notes.append(
+            f"{count} text{'s' if count != 1 else ''} longer than an Excel cell holds "
+            f"({EXCEL_MAX_TEXT:,} characters) cut, ending in '{ELLIPSIS}'"
+        )
     return path
+
+
+class _Cutter:
+    """Cuts texts longer than an Excel cell holds, counting them, for one xlsx export."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > EXCEL_MAX_TEXT:
+            self.count += 1
+            return value[: EXCEL_MAX_TEXT - len(ELLIPSIS)] + ELLIPSIS
+        return value
+
+    def write_xlsx(self, results: Results, path: Path) -> None:
+        _write_xlsx(results, path, self)
 
 
 def to_json(results: Results) -> dict[str, Any]:
@@ -109,15 +136,15 @@ def _write_json(results: Results, path: Path) -> None:
     path.write_text(json.dumps(to_json(results), indent=2, ensure_ascii=False), "utf-8")
 
 
-def _write_xlsx(results: Results, path: Path) -> None:
+def _write_xlsx(results: Results, path: Path, fit: Any = lambda v: v) -> None:
     contacts = contacts_table(results)
     summary = results.summary
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "nan_inf_to_errors": True})
     book.set_custom_property(GENERATOR, __version__)
     bold = book.add_format({"bold": True})
     percent = book.add_format({"num_format": "0.0%"})
-    _frame_sheet(book, "Contacts", contacts, bold)
-    _frame_sheet(book, "Companies", results.companies, bold)
+    _frame_sheet(book, "Contacts", contacts, bold, fit)
+    _frame_sheet(book, "Companies", results.companies, bold, fit)
     sheet = book.add_worksheet("Summary")
     sheet.write_row(0, 0, ["as of", summary.as_of.strftime("%Y-%m-%d")], bold)
     row = 2
@@ -130,26 +157,32 @@ def _write_xlsx(results: Results, path: Path) -> None:
     row = _block(sheet, row, conv, bold, percent, [])
     for table in summary.by_group.values():
         row = _block(
-            sheet, row, table.reset_index(), bold, percent, ["lead_to_prospect", "win_rate"]
+            sheet, row, table.reset_index(), bold, percent, ["lead_to_prospect", "win_rate"], fit
         )
     sheet.write_row(row, 0, ["stale leads", summary.stale_leads], bold)
     sheet.set_column(0, 0, 32)
     book.close()
 
 
-def _frame_sheet(book: Any, name: str, frame: pd.DataFrame, bold: Any) -> None:
+def _frame_sheet(book: Any, name: str, frame: pd.DataFrame, bold: Any, fit: Any) -> None:
     sheet = book.add_worksheet(name)
     sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
     for j, col in enumerate(frame.columns):
         values = frame[col].astype(object).where(frame[col].notna(), None).tolist()
-        sheet.write_column(1, j, values)
+        sheet.write_column(1, j, [fit(v) for v in values])
     sheet.freeze_panes(1, 0)
     if len(frame.columns):
         sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
 
 
 def _block(
-    sheet: Any, row: int, frame: pd.DataFrame, bold: Any, percent: Any, pct: list[str]
+    sheet: Any,
+    row: int,
+    frame: pd.DataFrame,
+    bold: Any,
+    percent: Any,
+    pct: list[str],
+    fit: Any = lambda v: v,
 ) -> int:
     sheet.write_row(row, 0, [str(c) for c in frame.columns], bold)
     for i, record in enumerate(frame.itertuples(index=False), start=row + 1):
@@ -157,7 +190,7 @@ def _block(
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 continue
             fmt = percent if frame.columns[j] in pct else None
-            sheet.write(i, j, value.item() if hasattr(value, "item") else value, fmt)
+            sheet.write(i, j, fit(value.item() if hasattr(value, "item") else value), fmt)
     return row + len(frame) + 2
 
 

@@ -139,3 +139,19 @@ def test_a_csv_export_opened_by_libreoffice_turns_no_cell_into_a_formula(tmp_pat
     assert rows["b@x.com"]["company"] == "'@SUM(1)"
     assert all(not str(r["why"] or "").startswith(("+", "-", "=", "@")) for r in rows.values())
     assert isinstance(rows["a@x.com"]["score"], int | float)  # numbers stay numbers
+
+
+def test_an_xlsx_export_cuts_texts_longer_than_a_cell(tmp_path):
+    people = [contact("a@x.com", Owner="O" * 40_000), contact("b@x.com")]
+    acts = [{"Email": "a@x.com", "Activity": "call", "Date": "2024-06-01"}]
+    res = engine.score(Config(), raw(people), raw(acts), as_of="2024-06-30")
+    notes: list[str] = []
+    path = write_results(res, tmp_path / "out.xlsx", notes=notes)
+    assert notes == [
+        "2 texts longer than an Excel cell holds (32,767 characters) cut, ending in '…'"
+    ]  # the contact's owner, and the owner's row in the Summary
+    book = CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name("Contacts").to_python()
+    assert rows[1][rows[0].index("owner")] == "O" * 32_766 + "…"
+    summary = [v for r in book.get_sheet_by_name("Summary").to_python() for v in r]
+    assert "O" * 32_766 + "…" in summary

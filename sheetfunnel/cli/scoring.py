@@ -68,7 +68,10 @@ def score(
     else:
         _print_results(config, results, top, stderr)
     if out is not None:
-        export.write_results(results, out, force=force)
+        notes: list[str] = []
+        export.write_results(results, out, force=force, notes=notes)
+        for note in notes:
+            stderr.print(f"[yellow]Note:[/] {note}", highlight=False, soft_wrap=True)
         stderr.print(
             f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
         )
