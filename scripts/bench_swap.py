@@ -77,9 +77,9 @@ def timed_sync(work: Path) -> dict[str, float]:
 
 def new_windows(book: Path, repeat: int, mode: str) -> tuple[list[float], list[float]]:
     """On real syncs: the time a save by rename could still be lost (exchange: none, by
-    construction; link fallback: link to replace), and the time after the displaced file's
-    proof during which a write through a handle opened before the swap lands only in the
-    backup (proof to the displaced name's removal)."""
+    construction; link fallback: link to replace), and the time from the displaced file's
+    proof to the removal of its temporary name (a write in place after the proof, through a
+    handle opened before the swap, lands in the backup whenever it comes)."""
     lost, backup_only = [], []
     if mode == "link":
         swap._renameat2 = None
@@ -105,7 +105,7 @@ def main() -> None:
         for mode in ("exchange", "link"):
             lost, after = new_windows(book, args.repeat, mode)
             print(f"after, {mode}: save by rename lost: {ms(lost)}")
-            print(f"after, {mode}: in-place write via an old handle, backup only: {ms(after)}")
+            print(f"after, {mode}: proof of the displaced file to its name removed: {ms(after)}")
 
 
 if __name__ == "__main__":
