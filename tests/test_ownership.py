@@ -47,9 +47,10 @@ def as_user(uid: int, action) -> int:
     if pid == 0:  # pragma: no cover - the child
         code = 1
         try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            if os.geteuid() == 0:  # unprivileged, the test already runs as the owner
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
             code = action()
         except BaseException:
             traceback.print_exc()
