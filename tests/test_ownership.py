@@ -37,11 +37,12 @@ def shared_folder():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def owner_of_test_files() -> int:
-    return OTHER if os.geteuid() == 0 else os.getuid()
+def owner_of_test_files() -> tuple[int, int]:
+    """Another uid and gid as root; unprivileged, our own (the test still checks modes)."""
+    return (OTHER, OTHER) if os.geteuid() == 0 else (os.getuid(), os.getgid())
 
 
-def as_user(uid: int, action) -> int:
+def as_user(uid: int, gid: int, action) -> int:
     """Run `action()` in a child process with `uid`'s identity; its exit status."""
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
@@ -49,7 +50,7 @@ def as_user(uid: int, action) -> int:
         try:
             if os.geteuid() == 0:  # unprivileged, the test already runs as the owner
                 os.setgroups([])
-                os.setgid(uid)
+                os.setgid(gid)
                 os.setuid(uid)
             code = action()
         except BaseException:
@@ -64,7 +65,7 @@ def test_side_files_of_roots_sync_belong_to_the_workbooks_owner(
 ) -> None:
     from sheetfunnel.config import Config
 
-    uid = owner_of_test_files()
+    uid, gid = owner_of_test_files()
     book_dir = shared_folder / "team"
     book_dir.mkdir()
     demo = create_demo(tmp_path / "demo", contacts=60, end=DAY).workbook
@@ -73,7 +74,7 @@ def test_side_files_of_roots_sync_belong_to_the_workbooks_owner(
     state = shared_folder / "state"
     state.mkdir()
     for path in (book_dir, book, state):
-        os.chown(path, uid, uid)
+        os.chown(path, uid, gid)
     base = Config()
     cfg = base.model_copy(update={"watch": base.watch.model_copy(update={"state_dir": str(state)})})
     result = run_once(str(book), cfg, RunOptions(), now=lambda: MORNING)
@@ -84,12 +85,12 @@ def test_side_files_of_roots_sync_belong_to_the_workbooks_owner(
     (backup,) = backups.iterdir()
     for path, mode in [(lock, 0o640), (log, 0o640), (backups, 0o750), (backup, 0o660)]:
         st = path.stat()
-        assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (uid, uid, mode), path
+        assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (uid, gid, mode), path
     assert stat.S_IMODE(book.stat().st_mode) == 0o660 and book.stat().st_uid == uid
 
     own_state = shared_folder / "owner-state"  # the owner's own state folder
     own_state.mkdir()
-    os.chown(own_state, uid, uid)
+    os.chown(own_state, uid, gid)
     own = cfg.model_copy(
         update={"watch": cfg.watch.model_copy(update={"state_dir": str(own_state)})}
     )
@@ -98,7 +99,7 @@ def test_side_files_of_roots_sync_belong_to_the_workbooks_owner(
         again = run_once(str(book), own, RunOptions(rebuild=True), now=lambda: MORNING)
         return 0 if again.error is None and again.log_problem is None else 3
 
-    assert as_user(uid, owners_own_sync) == 0
+    assert as_user(uid, gid, owners_own_sync) == 0
 
 
 def test_derived_modes_respect_the_umask() -> None:
