@@ -293,3 +293,24 @@ def test_values_fingerprint_is_the_same_in_every_process_and_sees_one_cell(tmp_p
     moved.index = moved.index + 1  # the same cells on other rows
     assert values_fingerprint({"t": moved}) != before
     assert values_fingerprint({"t": frame.copy()}) == before
+
+
+def test_the_cli_says_synced_and_warns_when_the_state_cannot_be_saved(book, tmp_path):
+    from click.testing import CliRunner
+
+    from sheetfunnel.cli import cli
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "runs").write_text("in the way")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[watch]\nlog = "/dev/full"\nstate_dir = "{state}"\n')
+    args = ["sync", str(book), "--config", str(cfg), "--as-of", str(DAY), "--no-backup"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Warning: synced, but the run state could not be saved in {state}: File exists; the "
+        "next run will not skip and saves it again; cannot append to the run log /dev/full: "
+        "No space left on device"
+    ) in " ".join(result.output.split())
+    assert f"Synced {book}" in result.output
