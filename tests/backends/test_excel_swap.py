@@ -197,3 +197,37 @@ def test_a_workbook_caught_half_written_while_read_is_busy_not_corrupt(
     # the same half-written file, not moving: a damaged workbook (exit 5)
     with pytest.raises(SpreadsheetError):
         ExcelBackend(path).read("Contacts", 1, None, 1, ())
+
+
+def test_a_crash_right_after_the_swap_never_loses_a_displaced_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between the exchange and the proof while someone saved: the displaced file (a
+    user's save) waits under a name the stale-temp cleanup never deletes; the next sync
+    keeps it in the backups folder, under a name pruning never matches."""
+    from sheetfunnel.backends.excel import safesave
+
+    path = make_contacts_xlsx(tmp_path / "pipeline.xlsx")
+    theirs = their_version(tmp_path)
+    backend = ExcelBackend(path)
+    data = backend.read("Contacts", 1, None, 1, ())
+
+    def hook(name: str) -> None:
+        if name == "backup":
+            in_place(path, theirs)
+        elif name == "swapped":
+            raise KeyboardInterrupt  # as good as a kill -9 for what is left on disk
+
+    monkeypatch.setattr(swap, "step_hook", hook)
+    with pytest.raises(KeyboardInterrupt):
+        backend.write(build_plan(data), data)
+    monkeypatch.setattr(swap, "step_hook", None)
+    (left,) = [p for p in tmp_path.iterdir() if p.name.endswith(".displaced")]
+    assert left.read_bytes() == theirs
+    monkeypatch.setattr(safesave, "DISPLACED_MIN_AGE", 0.0)
+    again = ExcelBackend(path)
+    fresh = again.read("Contacts", 1, None, 1, ())
+    again.write(build_plan(fresh), fresh)  # its stale-temp cleanup finds the displaced file
+    kept = list((tmp_path / ".sheetfunnel-backups").glob("pipeline.left-by-an-interrupted-*"))
+    assert [k.read_bytes() for k in kept] == [theirs]
+    assert leftovers(tmp_path) == []

@@ -19,7 +19,16 @@ from typing import BinaryIO
 from sheetfunnel.errors import BusyError, SheetfunnelError, SpreadsheetError
 from sheetfunnel.ownership import adopt, keep_owner
 
-from .swap import CHANGED, Fingerprint, compare_and_swap, fd_fingerprint, fingerprint, step
+from .swap import (
+    CHANGED,
+    DISPLACED,
+    Fingerprint,
+    compare_and_swap,
+    fd_fingerprint,
+    fingerprint,
+    keep_aside,
+    step,
+)
 
 try:
     import fcntl
@@ -83,6 +92,10 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.sheetfunnel-"
 
 
+#: Seconds since a displaced file was renamed before a later sync treats it as left over.
+DISPLACED_MIN_AGE = 60.0
+
+
 def remove_stale_temps(path: Path) -> None:
     """Delete temp files a killed sync left beside `path` (no live process holds them)."""
     for tmp in path.parent.glob(glob_escape(_temp_prefix(path)) + "*.tmp"):
@@ -98,6 +111,11 @@ def remove_stale_temps(path: Path) -> None:
             tmp.unlink()
         except OSError:
             continue
+    # a file a killed sync displaced before proving it may be someone's save: kept, not deleted
+    for left in path.parent.glob(glob_escape(_temp_prefix(path)) + "*" + DISPLACED):
+        with contextlib.suppress(OSError):
+            if time.time() - left.stat().st_ctime >= DISPLACED_MIN_AGE:  # not a live sync's
+                keep_aside(path, left, backup_folder(path), "left-by-an-interrupted-sync")
 
 
 def glob_escape(text: str) -> str:

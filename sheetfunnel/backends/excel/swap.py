@@ -139,21 +139,39 @@ def compare_and_swap(
     back to `path`, ours is deleted, and BusyError says so; nothing is lost. Returns the
     displaced file's temporary name (to delete), or None.
     """
-    if not _exchange(tmp, path):
+    # The displaced file gets a name the stale-temp cleanup never deletes: if this process
+    # dies before proving it, the next sync keeps it aside instead (it may be a user's save).
+    swap = displaced_name(tmp)
+    tmp.rename(swap)
+    try:
+        exchanged = _exchange(swap, path)
+    except BaseException:
+        swap.rename(tmp)
+        raise
+    if not exchanged:
+        swap.rename(tmp)
         return _link_and_replace(path, tmp, expected, written, aside)
     step("swapped")
-    if _is(tmp, expected):
+    if _is(swap, expected):
         step("proved")
-        return tmp
+        return swap
     # Someone saved after the check: undo. `path` is normally still our file; if yet another
     # save replaced it meanwhile, the newest stays and the displaced save is kept aside.
     if _same_inode(path, written):
-        _exchange(tmp, path)
-    if _same_inode(tmp, written):
-        tmp.unlink()
+        _exchange(swap, path)
+    if _same_inode(swap, written):
+        swap.unlink()
         raise BusyError(CHANGED, file=str(path))
-    kept = _keep_aside(path, tmp, aside)
+    kept = keep_aside(path, swap, aside)
     raise BusyError(f"{CHANGED} (a version saved meanwhile is kept as {kept})", file=str(path))
+
+
+def displaced_name(tmp: Path) -> Path:
+    """Where the file a swap displaces waits for its proof (not a "*.tmp": never deleted)."""
+    return tmp.with_name(tmp.name[: -len(".tmp")] + DISPLACED)
+
+
+DISPLACED = ".displaced"
 
 
 def _link_and_replace(
@@ -162,7 +180,7 @@ def _link_and_replace(
     """The swap where names cannot be exchanged: hold the current file by a second name,
     check it is the one read (inode, size, mtime), replace, then prove its content. A save
     by rename between the link and the replace (microseconds) is the one case not seen."""
-    hold = tmp.with_name(tmp.name[: -len(".tmp")] + ".held.tmp")
+    hold = displaced_name(tmp)
     try:
         os.link(path, hold)
     except OSError:  # a file system without hard links: check, then replace
@@ -186,17 +204,17 @@ def _link_and_replace(
     if _same_inode(path, written):
         os.replace(hold, path)  # noqa: PTH105
         raise BusyError(CHANGED, file=str(path))
-    kept = _keep_aside(path, hold, aside)
+    kept = keep_aside(path, hold, aside)
     raise BusyError(f"{CHANGED} (a version saved meanwhile is kept as {kept})", file=str(path))
 
 
-def _keep_aside(path: Path, displaced: Path, folder: Path) -> Path:
+def keep_aside(path: Path, displaced: Path, folder: Path, why: str = "saved-during-sync") -> Path:
     """Move a version saved by someone else during the sync into `folder` (the backups),
     under a name pruning never matches."""
     if not folder.is_dir():
         folder.mkdir(exist_ok=True)
         adopt(folder, path, folder=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    target = folder / f"{path.stem}.saved-during-sync.{stamp}{path.suffix}"
+    target = folder / f"{path.stem}.{why}.{stamp}{path.suffix}"
     os.replace(displaced, target)  # noqa: PTH105
     return target
