@@ -97,7 +97,7 @@ def prepare(
 ) -> Prepared:
     """Type and clean the raw tables; see `Prepared` for what comes out."""
     notices: list[Notice] = []
-    raw = _join_lookups(config, contacts, lookups or {}, source)
+    raw = _join_lookups(config, contacts, lookups or {}, source, notices)
     contact_frame, row_contact = _prepare_contacts(config, raw, serial_epoch, source, notices)
     acts = [_log_activities(config, activities, contact_frame, serial_epoch, source, notices)]
     acts += _column_activities(config, raw, row_contact, serial_epoch, source, notices)
@@ -133,7 +133,11 @@ def _end_of_day(as_of: pd.Timestamp) -> pd.Timestamp:
 
 
 def _join_lookups(
-    config: Config, contacts: pd.DataFrame, lookups: Mapping[str, pd.DataFrame], source: str
+    config: Config,
+    contacts: pd.DataFrame,
+    lookups: Mapping[str, pd.DataFrame],
+    source: str,
+    notices: list[Notice],
 ) -> pd.DataFrame:
     out = contacts
     for lk in config.source.lookups:
@@ -146,6 +150,7 @@ def _join_lookups(
         table = lookups[lk.tab]
         match = resolve_headers(out.columns, {"match": lk.match}, tab="contacts", source=source)
         key = resolve_headers(table.columns, {"key": lk.key}, tab=lk.tab, source=source)
+        table = table[~errors(config, table[key["key"]], lk.tab, source, notices, strict="skipped")]
         table = table.assign(_lk=to_key(table[key["key"]]))
         table = table.dropna(subset=["_lk"]).drop_duplicates("_lk")
         extra = [c for c in table.columns if c not in out.columns and c != "_lk"]

@@ -167,6 +167,21 @@ def test_lookups_join_another_tab():
     assert list(p.contacts["sector"].fillna("-")) == ["SaaS", "-"]
 
 
+def test_a_formula_error_keying_a_lookup_row_stops_or_skips_it():
+    settings = {
+        "source": {"lookups": [{"tab": "Companies", "match": "Company", "key": "Name"}]},
+        "columns": {"sector": "Industry"},
+    }
+    rows = [contact("a@x.com", Company="ACME")]
+    rows[0].pop("Sector")
+    companies = raw([{"Name": "#N/A", "Industry": "SaaS"}, {"Name": "acme", "Industry": "Retail"}])
+    with pytest.raises(InputError, match=r"column 'Name' \(tab 'Companies'\): 1 cell with a"):
+        run(rows, config=config_from_dict(settings), lookups={"Companies": companies})
+    settings["source"]["on_bad_date"] = "warn"
+    p = run(rows, config=config_from_dict(settings), lookups={"Companies": companies})
+    assert list(p.contacts["sector"]) == ["Retail"] and kinds(p) == {"formula_errors": 1}
+
+
 def test_activity_columns_become_activities():
     config = config_from_dict(
         {
