@@ -21,8 +21,10 @@ import xlsxwriter
 
 from . import __version__
 from .backends.excel.package import Package
+from .backends.textlimit import ELLIPSIS, EXCEL_MAX_TEXT
 from .engine import RESULT_COLUMNS, Results
 from .errors import InputError, SpreadsheetError
+from .ownership import keep_owner, new_file_mode
 
 GENERATOR = "sheetfunnel"
 FORMATS = (".csv", ".json", ".xlsx")
@@ -81,21 +83,46 @@ def write_results(
     force: bool = False,
     source: Path | None = None,
     decimal: str = ".",
+    notes: list[str] | None = None,
 ) -> Path:
     """Write the results to `path` (format from its suffix) and return it; `source` is the
-    file scored, which is never overwritten (see `check_target`).
+    file scored, which is never overwritten (see `check_target`). `notes` receives what the
+    user should know (texts cut to fit an Excel cell).
 
     `decimal = ","` writes a CSV as Excel reads it in a comma-decimal locale (French...):
     `;` between cells, decimal commas, a UTF-8 BOM."""
     path = Path(path)
     suffix = path.suffix.lower()
     check_target(path, source=source, force=force)
-    writer = {".csv": _write_csv, ".json": _write_json, ".xlsx": _write_xlsx}[suffix]
+    cut = _Cutter()
+    writers = {".csv": _write_csv, ".json": _write_json, ".xlsx": cut.write_xlsx}
     if suffix == ".csv" and decimal == ",":
-        writer = _write_csv_comma
+        writers[".csv"] = _write_csv_comma
     with _atomic(path) as tmp:
-        writer(results, tmp)
+        writers[suffix](results, tmp)
+    if cut.count and notes is not None:
+        count = cut.count
+        notes.append(
+            f"{count} text{'s' if count != 1 else ''} longer than an Excel cell holds "
+            f"({EXCEL_MAX_TEXT:,} characters) cut, ending in '{ELLIPSIS}'"
+        )
     return path
+
+
+class _Cutter:
+    """Cuts texts longer than an Excel cell holds, counting them, for one xlsx export."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > EXCEL_MAX_TEXT:
+            self.count += 1
+            return value[: EXCEL_MAX_TEXT - len(ELLIPSIS)] + ELLIPSIS
+        return value
+
+    def write_xlsx(self, results: Results, path: Path) -> None:
+        _write_xlsx(results, path, self)
 
 
 def to_json(results: Results) -> dict[str, Any]:
@@ -114,7 +141,30 @@ def to_json(results: Results) -> dict[str, Any]:
 
 
 def _write_csv(results: Results, path: Path) -> None:
-    contacts_table(results).to_csv(path, index=False, encoding="utf-8")
+    csv_safe(contacts_table(results)).to_csv(path, index=False, encoding="utf-8")
+
+
+#: What makes a spreadsheet app read a CSV cell as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every text cell that starts like a formula prefixed with a single quote
+    (OWASP's advice), so a value copied from a user's cell never runs when the CSV is opened
+    in Excel or LibreOffice. Numbers stay numbers."""
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        text = values.map(lambda v: isinstance(v, str), na_action="ignore")
+        text = text.astype(object).fillna(False).astype(bool)
+        risky = text & values.where(text, "").astype(str).str.startswith(FORMULA_START)
+        if risky.any():
+            out[col] = values.astype(object).where(
+                ~risky, "'" + values.where(risky, "").astype(str)
+            )
+    return out
 
 
 def _write_csv_comma(results: Results, path: Path) -> None:
@@ -125,15 +175,15 @@ def _write_json(results: Results, path: Path) -> None:
     path.write_text(json.dumps(to_json(results), indent=2, ensure_ascii=False), "utf-8")
 
 
-def _write_xlsx(results: Results, path: Path) -> None:
+def _write_xlsx(results: Results, path: Path, fit: Any = lambda v: v) -> None:
     contacts = contacts_table(results)
     summary = results.summary
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "nan_inf_to_errors": True})
     book.set_custom_property(GENERATOR, __version__)
     bold = book.add_format({"bold": True})
     percent = book.add_format({"num_format": "0.0%"})
-    _frame_sheet(book, "Contacts", contacts, bold)
-    _frame_sheet(book, "Companies", results.companies, bold)
+    _frame_sheet(book, "Contacts", contacts, bold, fit)
+    _frame_sheet(book, "Companies", results.companies, bold, fit)
     sheet = book.add_worksheet("Summary")
     sheet.write_row(0, 0, ["as of", summary.as_of.strftime("%Y-%m-%d")], bold)
     row = 2
@@ -146,26 +196,32 @@ def _write_xlsx(results: Results, path: Path) -> None:
     row = _block(sheet, row, conv, bold, percent, [])
     for table in summary.by_group.values():
         row = _block(
-            sheet, row, table.reset_index(), bold, percent, ["lead_to_prospect", "win_rate"]
+            sheet, row, table.reset_index(), bold, percent, ["lead_to_prospect", "win_rate"], fit
         )
     sheet.write_row(row, 0, ["stale leads", summary.stale_leads], bold)
     sheet.set_column(0, 0, 32)
     book.close()
 
 
-def _frame_sheet(book: Any, name: str, frame: pd.DataFrame, bold: Any) -> None:
+def _frame_sheet(book: Any, name: str, frame: pd.DataFrame, bold: Any, fit: Any) -> None:
     sheet = book.add_worksheet(name)
     sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
     for j, col in enumerate(frame.columns):
         values = frame[col].astype(object).where(frame[col].notna(), None).tolist()
-        sheet.write_column(1, j, values)
+        sheet.write_column(1, j, [fit(v) for v in values])
     sheet.freeze_panes(1, 0)
     if len(frame.columns):
         sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
 
 
 def _block(
-    sheet: Any, row: int, frame: pd.DataFrame, bold: Any, percent: Any, pct: list[str]
+    sheet: Any,
+    row: int,
+    frame: pd.DataFrame,
+    bold: Any,
+    percent: Any,
+    pct: list[str],
+    fit: Any = lambda v: v,
 ) -> int:
     sheet.write_row(row, 0, [str(c) for c in frame.columns], bold)
     for i, record in enumerate(frame.itertuples(index=False), start=row + 1):
@@ -173,7 +229,7 @@ def _block(
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 continue
             fmt = percent if frame.columns[j] in pct else None
-            sheet.write(i, j, value.item() if hasattr(value, "item") else value, fmt)
+            sheet.write(i, j, fit(value.item() if hasattr(value, "item") else value), fmt)
     return row + len(frame) + 2
 
 
@@ -229,6 +285,10 @@ def _atomic(path: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        if path.exists():  # a new version of our earlier export keeps its mode and owner
+            keep_owner(tmp, path.stat())
+        else:  # mkstemp makes 0600: an export is an ordinary new file
+            new_file_mode(tmp)
         tmp.replace(path)
     except OSError as ex:
         raise SpreadsheetError(f"{path}: cannot write the export: {ex.strerror or ex}") from ex

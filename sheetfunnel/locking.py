@@ -18,6 +18,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .errors import BusyError, SpreadsheetError
+from .ownership import adopt
 from .sources import is_google_sheet
 
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -101,6 +102,8 @@ def run_lock(
             "write beside the workbook (or in its state folder for a Google Sheet).",
             file=str(target),
         ) from ex
+    if not is_google_sheet(str(target)):
+        adopt(path, Path(str(target)).expanduser().resolve())  # root's run: not root's file
     try:
         yield path
     finally:

@@ -16,32 +16,26 @@ import numpy as np
 import pandas as pd
 
 from .backends.base import EPOCH_1900
-from .cells import factorize, parse_dates, parse_flags, parse_numbers, to_key, to_text
+from .cells import (
+    factorize,
+    malformed_emails,
+    parse_dates,
+    parse_flags,
+    parse_numbers,
+    to_key,
+    to_text,
+)
 from .config import Config
 from .errors import InputError
+from .formulaerrors import clear, errors, log_errors
 from .headers import resolve_headers
+from .mapping import fold
+from .notices import EXAMPLES, Notice, plural
 
 __all__ = ["Notice", "Prepared", "plural", "prepare", "resolve_headers", "type_lookup"]
-from .mapping import fold
 
 #: Text fields kept as text; everything else a rule compares by range is read as a number.
 DATE_FIELDS = ("created",)
-EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something in the data the user should know about; the run went on."""
-
-    kind: str
-    count: int
-    message: str
-    #: Enough of the data was left out that the results mislead (more than half the log):
-    #: the command still writes, then exits with code 8.
-    severe: bool = False
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True)
@@ -61,13 +55,6 @@ class Prepared:
     notices: tuple[Notice, ...]
 
 
-def plural(count: int, singular: str, plural: str | None = None, *, verb: str = "") -> str:
-    """ "1 row was", "2 rows were": notices read like sentences. `verb`: "is" or "was"."""
-    noun = singular if count == 1 else (plural or singular + "s")
-    verbs = {"is": ("is", "are"), "was": ("was", "were")}
-    return f"{count:,} {noun}" + (f" {verbs[verb][count != 1]}" if verb else "")
-
-
 def prepare(
     config: Config,
     contacts: pd.DataFrame,
@@ -80,7 +67,7 @@ def prepare(
 ) -> Prepared:
     """Type and clean the raw tables; see `Prepared` for what comes out."""
     notices: list[Notice] = []
-    raw = _join_lookups(config, contacts, lookups or {}, source)
+    raw = _join_lookups(config, contacts, lookups or {}, source, notices)
     contact_frame, row_contact = _prepare_contacts(config, raw, serial_epoch, source, notices)
     acts = [_log_activities(config, activities, contact_frame, serial_epoch, source, notices)]
     acts += _column_activities(config, raw, row_contact, serial_epoch, source, notices)
@@ -116,7 +103,11 @@ def _end_of_day(as_of: pd.Timestamp) -> pd.Timestamp:
 
 
 def _join_lookups(
-    config: Config, contacts: pd.DataFrame, lookups: Mapping[str, pd.DataFrame], source: str
+    config: Config,
+    contacts: pd.DataFrame,
+    lookups: Mapping[str, pd.DataFrame],
+    source: str,
+    notices: list[Notice],
 ) -> pd.DataFrame:
     out = contacts
     for i, lk in enumerate(config.source.lookups):
@@ -143,6 +134,7 @@ def _join_lookups(
             keys={"key": f"{at}.key"},
             header_key=f"{at}.header_row",
         )
+        table = table[~errors(config, table[key["key"]], lk.tab, source, notices, strict="skipped")]
         table = table.assign(_lk=to_key(table[key["key"]]))
         table = table.dropna(subset=["_lk"]).drop_duplicates("_lk")
         extra = [c for c in table.columns if c not in out.columns and c != "_lk"]
@@ -171,6 +163,8 @@ def _prepare_contacts(
     )
     blank_row = raw.isna().all(axis=1) if len(raw.columns) else pd.Series(True, index=raw.index)
     raw = raw[~blank_row]
+    if "key" in cols:
+        raw = raw[~errors(config, raw[cols["key"]], tab, source, notices, strict="skipped")]
 
     if "key" in cols:
         key = to_text(raw[cols["key"]])
@@ -190,6 +184,8 @@ def _prepare_contacts(
             )
         )
     raw, key = raw[~nokey], key[~nokey]
+    if "key" in cols:
+        _report_malformed(key, config.columns.key, notices)
 
     typed: dict[str, pd.Series] = {"key": key}
     numeric = _numeric_fields(config)
@@ -197,6 +193,8 @@ def _prepare_contacts(
         if field == "key":
             continue
         values = raw[column]
+        strict = "left empty" if field in DATE_FIELDS else None
+        values = clear(values, errors(config, values, tab, source, notices, strict=strict))
         if field in DATE_FIELDS:
             typed[field] = _dates(config, values, epoch, source, tab, column, notices)
         elif field in numeric:
@@ -227,6 +225,21 @@ def _prepare_contacts(
     merged.index.name = None
     row_contact = pd.Series(codes, index=raw.index, name="contact")
     return merged.reset_index(drop=True), row_contact
+
+
+def _report_malformed(keys: pd.Series, header: str, notices: list[Notice]) -> None:
+    bad = malformed_emails(keys)
+    if bad.any():
+        count = int(bad.sum())
+        shown = ", ".join(f"row {r}: {keys[r]!r}" for r in keys.index[bad][:EXAMPLES])
+        notices.append(
+            Notice(
+                "malformed_emails",
+                count,
+                f"{plural(count, 'e-mail key')} in {header!r} cannot be an e-mail address "
+                f"({shown}{'...' if count > EXAMPLES else ''}): kept as written; check them",
+            )
+        )
 
 
 def _dates(
@@ -312,6 +325,7 @@ def _log_activities(
         header_key="source.activities_header_row",
         frame=activities,
     )
+    activities = log_errors(config, activities, cols, tab, source, notices)
     # A million rows name a few thousand contacts and a dozen types: work on distinct values.
     key_codes, key_cells = factorize(activities[cols["contact"]])
     type_codes, type_cells = factorize(activities[cols["type"]])
@@ -402,6 +416,7 @@ def _column_activities(
         }
         cols = resolve_headers(raw.columns, wanted, tab=tab, source=source, keys=keys)
         values = rows[cols["count"]]
+        values = clear(values, errors(config, values, tab, source, notices))
         if col.kind == "flag":
             flags, bad = parse_flags(values)
             count = flags.astype("float64")
@@ -411,7 +426,10 @@ def _column_activities(
         if bad.any():
             notices.append(_bad_notice("bad_counts", bad, values, cols["count"], col.kind + "s"))
         if "date" in cols:
-            dates = _dates(config, rows[cols["date"]], epoch, source, tab, cols["date"], notices)
+            cells = rows[cols["date"]]
+            skip = errors(config, cells, tab, source, notices, strict="skipped")
+            count = count.where(~skip, 0)
+            dates = _dates(config, clear(cells, skip), epoch, source, tab, cols["date"], notices)
         else:
             dates = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
         has = count > 0

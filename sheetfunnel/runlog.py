@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import __version__
 from .config import Config
+from .ownership import adopt
 
 Outcome = Literal["synced", "unchanged", "nothing-changed", "busy", "error", "dry-run"]
 OUTCOMES: tuple[str, ...] = ("synced", "unchanged", "nothing-changed", "busy", "error", "dry-run")
@@ -56,12 +57,18 @@ class RunRecord:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
 
-def append_record(path: Path, record: RunRecord, *, max_bytes: int = 0) -> None:
+def append_record(
+    path: Path, record: RunRecord, *, max_bytes: int = 0, like: Path | None = None
+) -> None:
     """Append `record` as one line; past `max_bytes` the log first moves to `<log>.1`.
 
     One write of one line in append mode: lines from concurrent runs never interleave.
+    `like`: the workbook the log sits beside; a log (and folders) created take its owner.
     """
+    if like is not None:
+        _make_folders(path.parent, like)
     path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
     if max_bytes > 0:
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_size >= max_bytes:
@@ -69,9 +76,36 @@ def append_record(path: Path, record: RunRecord, *, max_bytes: int = 0) -> None:
     line = (record.to_json() + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        if _torn(path):  # a full disk cut the last record short: start on a fresh line
+            line = b"\n" + line
         os.write(fd, line)
     finally:
         os.close(fd)
+    if new and like is not None:
+        adopt(path, like)
+
+
+def _make_folders(folder: Path, like: Path) -> None:
+    """Create `folder` and its missing parents, each taking `like`'s owner."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(exist_ok=True)
+        adopt(made, like, folder=True)
+
+
+def _torn(path: Path) -> bool:
+    """Whether the log's last line lacks its newline (a write cut short)."""
+    try:
+        with path.open("rb") as fh:
+            if fh.seek(0, os.SEEK_END) == 0:
+                return False
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
@@ -150,14 +184,31 @@ class StateStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put(self, target_id: str, stamp: Stamp, *, when: dt.datetime) -> None:
-        """Save the stamp of a completed run (atomically: a crash keeps the previous one)."""
+    def put(self, target_id: str, stamp: Stamp, *, when: dt.datetime, revision: str = "") -> None:
+        """Save the stamp of a completed run (atomically: a crash keeps the previous one),
+        and the spreadsheet revision its cells were read at, when known."""
         file = self._file(target_id)
         file.parent.mkdir(parents=True, exist_ok=True)
         body = {"target": target_id, "saved": when.isoformat(), "stamp": asdict(stamp)}
+        if revision:
+            body["revision"] = revision
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
-        os.replace(tmp, file)  # noqa: PTH105
+        try:
+            tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
+            os.replace(tmp, file)  # noqa: PTH105
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # a full disk leaves no half-written state behind
+            raise
+
+    def revision(self, target_id: str) -> str:
+        """The revision saved with the last stamp ("" when none)."""
+        try:
+            data = json.loads(self._file(target_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        value = data.get("revision", "") if isinstance(data, dict) else ""
+        return value if isinstance(value, str) else ""
 
     def forget(self, target_id: str) -> None:
         """Drop the target's stamp: its next run does the whole work."""

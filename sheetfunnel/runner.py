@@ -58,7 +58,8 @@ class RunOptions:
 @dataclass(frozen=True)
 class RunResult:
     """A run's record, its sync report (None when skipped or failed) and the error, if any.
-    `log_problem` says why the record could not be appended to the run log."""
+    `log_problem` says why the record could not be appended to the run log, or the run
+    state saved (warnings: the run itself succeeded)."""
 
     record: RunRecord
     report: SyncReport | None = None
@@ -142,8 +143,8 @@ def run_once(
         _log(target, config, replace(record, duration_s=_since(clock)))
         raise
     record = replace(result.record, duration_s=_since(clock))
-    problem = _log(target, config, record)
-    return replace(result, record=record, log_problem=problem)
+    problems = [result.log_problem, _log(target, config, record)]
+    return replace(result, record=record, log_problem="; ".join(filter(None, problems)) or None)
 
 
 def _since(clock: float) -> float:
@@ -159,7 +160,8 @@ def _log(target: str, config: Config, record: RunRecord) -> str | None:
     if beside and not Path(target).expanduser().resolve().parent.is_dir():
         return None  # no folder to log beside: the run's error says the workbook is missing
     try:
-        append_record(path, record, max_bytes=config.watch.log_max_bytes)
+        like = Path(target).expanduser().resolve() if beside else None
+        append_record(path, record, max_bytes=config.watch.log_max_bytes, like=like)
     except OSError as ex:
         return f"cannot append to the run log {path}: {ex.strerror or ex}"
     return None
@@ -182,6 +184,10 @@ def _locked_run(
         workbook = not is_google_sheet(target) and path.suffix.lower() in EXCEL
         mode = "file" if workbook and path.is_file() else "values"
     backend = opener(target, config, backup=options.backup, force=options.force)
+    may_skip = options.skip_unchanged and not options.dry_run and not options.rebuild
+    revision = _revision(backend, config) if may_skip and mode == "values" else None
+    if revision and _same_revision(store, who, revision, day, config):
+        return RunResult(replace(base, outcome="unchanged"))  # not a cell read
     inputs = None
     if mode == "file":
         seen = file_fingerprint(path)
@@ -189,8 +195,9 @@ def _locked_run(
         inputs = read_inputs(backend, config)
         seen = inputs_fingerprint(inputs, config)
     stamp = Stamp(input=seen, as_of=day.isoformat(), config=config_fingerprint(config))
-    may_skip = options.skip_unchanged and not options.dry_run and not options.rebuild
     if may_skip and store.get(who) == stamp:
+        if revision:  # taken before the cells were read: any later edit changes it
+            _save_stamp(store, who, stamp, start, revision=revision)
         return RunResult(replace(base, outcome="unchanged"))
     report = sync(
         backend,
@@ -206,12 +213,14 @@ def _locked_run(
         outcome = "dry-run"
     elif report.changed:
         outcome = "synced"
-        if mode == "file":  # the input is now the file this run wrote (still under the lock)
-            stamp = replace(stamp, input=file_fingerprint(path))
+        if mode == "file":  # the input is now the bytes this run wrote, not whatever the file
+            # holds a moment later (an edit in that gap must not be recorded as synced)
+            stamp = replace(stamp, input=report.write.written or "")
     else:
         outcome = "nothing-changed"
-    if not report.dry_run:
-        store.put(who, stamp, when=start)
+    # after a write the revision is ours, not one the cells were read at: none is kept
+    kept = revision if revision and not report.changed else ""
+    problem = None if report.dry_run else _save_stamp(store, who, stamp, start, revision=kept)
     stages = report.results.summary.stages
     record = replace(
         base,
@@ -226,7 +235,46 @@ def _locked_run(
         warnings=tuple(n.message for n in report.notices if n.kind in WARNINGS or n.severe),
         exit_code=MOSTLY_UNMATCHED_EXIT if any(n.severe for n in report.notices) else 0,
     )
-    return RunResult(record, report=report)
+    return RunResult(record, report=report, log_problem=problem)
+
+
+def _save_stamp(
+    store: StateStore, who: str, stamp: Stamp, when: dt.datetime, *, revision: str = ""
+) -> str | None:
+    """Save the run's stamp. The spreadsheet is already written (the job is done), so a
+    failure (a full or read-only state folder) is a warning, and the next run, finding no
+    stamp, does the work again and saves it."""
+    try:
+        store.put(who, stamp, when=when, revision=revision)
+    except OSError as ex:
+        with contextlib.suppress(OSError):
+            store.forget(who)
+        return (
+            f"synced, but the run state could not be saved in {store.folder}: "
+            f"{ex.strerror or ex}; the next run will not skip and saves it again"
+        )
+    return None
+
+
+def _revision(backend: Backend, config: Config) -> str | None:
+    """The Google Sheet's Drive revision when `google.revision_check` asks for it."""
+    if not config.google.revision_check or not hasattr(backend, "client"):
+        return None
+    from .backends.gsheets.revision import sheet_revision
+
+    return sheet_revision(backend.client, getattr(backend, "key", ""))
+
+
+def _same_revision(
+    store: StateStore, who: str, revision: str, day: dt.date, config: Config
+) -> bool:
+    """Whether the last completed run read this very revision, on this day, with this config."""
+    last = store.get(who)
+    return (
+        last is not None
+        and store.revision(who) == revision
+        and (last.as_of, last.config) == (day.isoformat(), config_fingerprint(config))
+    )
 
 
 #: Notices that need a person, so scheduled runs log and show them.

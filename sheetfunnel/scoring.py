@@ -236,7 +236,7 @@ def _why(
     last_seen: np.ndarray,
     as_of: pd.Timestamp,
 ) -> pd.Series:
-    """ "+30 demo request 3d ago; +15 title VP; -10 unsubscribe 40d ago": the top reasons.
+    """ "demo request 3d ago (+30); title VP (+15); unsubscribe 40d ago (-10)": the top reasons.
 
     Reasons are ranked as numbers first; text is built only for the few each contact shows.
     """
@@ -294,7 +294,8 @@ def _why(
         age_text = (joiner + age_text).where(age_text != "", "")
         text[is_act] = (label + age_text).to_numpy()
     sign = pd.Series(np.where(pts > 0, "+", ""), dtype="string")
-    text = sign + pd.Series(pts.astype("int64")).astype("string") + " " + text
+    # points last: a Why text starting with "+" or "-" is a formula to Excel opening a CSV
+    text = text + " (" + sign + pd.Series(pts.astype("int64")).astype("string") + ")"
 
     out = pd.Series("", index=range(n), dtype="string")
     for k in range(config.scoring.reasons):

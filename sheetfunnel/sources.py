@@ -41,8 +41,12 @@ def open_backend(
     """
     if is_google_sheet(target):
         from .backends.gsheets import GoogleSheetsBackend, make_client
+        from .backends.gsheets.revision import DRIVE_METADATA_SCOPE
 
-        client = make_client(config.google.credentials or None, timeout=config.google.timeout)
+        extra = (DRIVE_METADATA_SCOPE,) if config.google.revision_check else ()
+        client = make_client(
+            config.google.credentials or None, timeout=config.google.timeout, extra_scopes=extra
+        )
         return GoogleSheetsBackend(client, str(target))
     path = Path(target)
     suffix = path.suffix.lower()

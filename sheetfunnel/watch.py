@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import re
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -150,11 +152,21 @@ def watch(
     return runs
 
 
+#: After a second signal, how long the main thread has to stop by itself (KeyboardInterrupt)
+#: before the process exits from the side thread.
+SECOND_SIGNAL_GRACE = 0.5
+
+
 @contextlib.contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
     """While in the block, SIGINT (Ctrl-C) and SIGTERM set `stop` so that the current run
     finishes and the loop ends; a second signal interrupts at once (KeyboardInterrupt; the
-    spreadsheet stays as it was, since a write is all-or-nothing). Main thread only."""
+    spreadsheet stays as it was, since a write is all-or-nothing). Main thread only.
+
+    Two signals that arrive while the main thread is inside one C call (a calamine read, a
+    hash) reach Python as one: a side thread counts them on the wakeup fd, and if the main
+    thread has not stopped shortly after the second, ends the process (exit 130).
+    """
     names = [signal.SIGINT, signal.SIGTERM]
 
     def handler(signum: int, frame: Any) -> None:
@@ -163,8 +175,50 @@ def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
         stop.set()
 
     previous = {sig: signal.signal(sig, handler) for sig in names}
+    left = threading.Event()
+    counter = _SignalCounter(left, {int(s) for s in names})
     try:
         yield stop
     finally:
+        left.set()
+        counter.close()
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+class _SignalCounter(threading.Thread):
+    """Counts SIGINT/SIGTERM deliveries through signal.set_wakeup_fd (one byte each, never
+    merged) and stops the process at once on the second if the main thread cannot."""
+
+    def __init__(self, left: threading.Event, numbers: set[int]):
+        super().__init__(daemon=True, name="sheetfunnel-signals")
+        self.left, self.numbers = left, numbers
+        self.reader, self.writer = socket.socketpair()
+        self.writer.setblocking(False)
+        self.previous_fd = signal.set_wakeup_fd(self.writer.fileno(), warn_on_full_buffer=False)
+        self.start()
+
+    def run(self) -> None:
+        seen = 0
+        while not self.left.is_set():
+            try:
+                data = self.reader.recv(64)
+            except OSError:
+                return
+            if not data:
+                return
+            seen += sum(1 for b in data if b in self.numbers)
+            if seen >= 2:
+                if self.left.wait(SECOND_SIGNAL_GRACE):
+                    return
+                os.write(2, b"Stopped at once (second signal); the spreadsheet is as it was.\n")
+                os._exit(130)
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self.previous_fd)
+        with contextlib.suppress(OSError):
+            self.writer.close()
+        with contextlib.suppress(OSError):
+            self.reader.shutdown(socket.SHUT_RDWR)
+        self.join(timeout=1)
+        self.reader.close()

@@ -164,6 +164,7 @@ def history(tmp_path_factory):
 def test_calibrate_writes_the_points_into_the_config_keeping_comments(history, tmp_path):
     config_file = tmp_path / "acme.toml"
     config_file.write_text(USER_CONFIG)
+    config_file.chmod(0o664)  # a team's shared config keeps its mode (was turned 0600)
     out_dir = tmp_path / "report"
     result = run(
         "calibrate",
@@ -188,6 +189,7 @@ def test_calibrate_writes_the_points_into_the_config_keeping_comments(history, t
     lines = [line.rstrip() for line in result.output.splitlines()]
     assert "Left out 80 contacts without an outcome." in lines
     assert f"Updated the points and the stage thresholds in {config_file}" in lines
+    assert config_file.stat().st_mode & 0o777 == 0o664
     assert (
         "Warning: activity type purchase makes a customer (a customer stage requires it): not "
         "learned, the hand-set points are kept"

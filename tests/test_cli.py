@@ -204,3 +204,21 @@ def test_score_on_the_bank_data_set_exports_json(tmp_path):
     data = json.loads(out.read_text())
     assert data["generator"] == "sheetfunnel"
     assert data["summary"]["conversion"]["customer_rate"] == 0.1127
+
+
+def test_check_config_refuses_tab_names_sync_would_and_a_log_outside_the_folder(tmp_path):
+    bad = tmp_path / "team.toml"
+    bad.write_text(
+        '[output]\nsummary_tab = "Summary: 2026"\nhistory_tab = "Contacts"\n'
+        '[watch]\nlog = "../../runs.jsonl"\n'
+    )
+    result = run("check-config", bad)
+    assert result.exit_code == 3
+    assert result.output == (
+        f"Error: 3 problems in {bad}:\n"
+        "  - output.summary_tab: 'Summary: 2026' cannot be an Excel tab name: 1 to 31 "
+        "characters, none of \\ / ? * [ ] : and not starting with an apostrophe\n"
+        "  - output.history_tab: 'Contacts' is a tab sheetfunnel reads: name another tab\n"
+        "  - watch.log: '../../runs.jsonl' leaves the workbook's folder; a relative log path "
+        "must stay inside it (give an absolute path to log elsewhere)\n"
+    )

@@ -77,3 +77,81 @@ def test_unknown_export_format(results, tmp_path):
         InputError, match=r"cannot export to \.txt; use one of \.csv, \.json, \.xlsx"
     ):
         write_results(results, tmp_path / "out.txt")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".xlsx"])
+def test_an_export_is_an_ordinary_new_file_not_0600(results, tmp_path, suffix):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = write_results(results, tmp_path / f"out{suffix}")
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o664)  # a rewrite of our own export keeps the mode it was given
+        write_results(results, path)
+        assert path.stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)
+
+
+def test_a_csv_export_opened_by_libreoffice_turns_no_cell_into_a_formula(tmp_path):
+    """OWASP CSV injection: text cells starting with = + - @ tab or CR are prefixed with a
+    quote; LibreOffice, told to evaluate formulas on import, then makes none of them one."""
+    import shutil
+    import subprocess
+    import uuid
+
+    people = [
+        contact("a@x.com", Name='=HYPERLINK("http://evil","x")', Owner="+33 1 23 45"),
+        contact("b@x.com", Name="-2+3", Company="@SUM(1)", Owner="\t=1+1"),
+        contact("c@x.com", Name="\r=2+2", Company="Acme"),
+    ]
+    acts = [{"Email": "a@x.com", "Activity": "call", "Date": "2024-06-01"}]
+    res = engine.score(Config(), raw(people), raw(acts), as_of="2024-06-30")
+    path = write_results(res, tmp_path / "results.csv")
+    profile = tmp_path / "lo-profile"
+    csv_import = "CSV:44,34,76,1,,0,false,true,false,false,false,-1,true"  # evaluate formulas
+    subprocess.run(
+        [
+            shutil.which("soffice") or "soffice",
+            f"-env:UserInstallation=file://{profile}-{uuid.uuid4().hex}",
+            "--headless",
+            f"--infilter={csv_import}",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    sheet = openpyxl.load_workbook(tmp_path / "results.xlsx").active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    header = [c.value for c in next(sheet.iter_rows())]
+    rows = {
+        r[0].value: dict(zip(header, (c.value for c in r), strict=True))
+        for r in sheet.iter_rows(min_row=2)
+    }
+    assert rows["a@x.com"]["name"] == '\'=HYPERLINK("http://evil","x")'
+    assert rows["b@x.com"]["company"] == "'@SUM(1)"
+    assert all(not str(r["why"] or "").startswith(("+", "-", "=", "@")) for r in rows.values())
+    assert isinstance(rows["a@x.com"]["score"], int | float)  # numbers stay numbers
+
+
+def test_an_xlsx_export_cuts_texts_longer_than_a_cell(tmp_path):
+    people = [contact("a@x.com", Owner="O" * 40_000), contact("b@x.com")]
+    acts = [{"Email": "a@x.com", "Activity": "call", "Date": "2024-06-01"}]
+    res = engine.score(Config(), raw(people), raw(acts), as_of="2024-06-30")
+    notes: list[str] = []
+    path = write_results(res, tmp_path / "out.xlsx", notes=notes)
+    assert notes == [
+        "2 texts longer than an Excel cell holds (32,767 characters) cut, ending in '…'"
+    ]  # the contact's owner, and the owner's row in the Summary
+    book = CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name("Contacts").to_python()
+    assert rows[1][rows[0].index("owner")] == "O" * 32_766 + "…"
+    summary = [v for r in book.get_sheet_by_name("Summary").to_python() for v in r]
+    assert "O" * 32_766 + "…" in summary

@@ -202,6 +202,21 @@ def test_lookups_join_another_tab():
     assert list(p.contacts["sector"].fillna("-")) == ["SaaS", "-"]
 
 
+def test_a_formula_error_keying_a_lookup_row_stops_or_skips_it():
+    settings = {
+        "source": {"lookups": [{"tab": "Companies", "match": "Company", "key": "Name"}]},
+        "columns": {"sector": "Industry"},
+    }
+    rows = [contact("a@x.com", Company="ACME")]
+    rows[0].pop("Sector")
+    companies = raw([{"Name": "#N/A", "Industry": "SaaS"}, {"Name": "acme", "Industry": "Retail"}])
+    with pytest.raises(InputError, match=r"column 'Name' \(tab 'Companies'\): 1 cell with a"):
+        run(rows, config=config_from_dict(settings), lookups={"Companies": companies})
+    settings["source"]["on_bad_date"] = "warn"
+    p = run(rows, config=config_from_dict(settings), lookups={"Companies": companies})
+    assert list(p.contacts["sector"]) == ["Retail"] and kinds(p) == {"formula_errors": 1}
+
+
 def test_activity_columns_become_activities():
     config = config_from_dict(
         {
@@ -248,3 +263,37 @@ def test_the_value_column_weighs_types_that_count_per_value():
     ]
     p = run([contact("a@x.com")], acts, config)
     assert p.activities.sort_values("date")["count"].tolist() == [4.0, 1.0, 0.0]
+
+
+def test_keys_lose_every_unicode_space_at_their_ends():
+    from sheetfunnel import engine
+
+    people = [
+        contact("a@x.com\u00a0"),  # no-break space
+        contact("\u200bb@x.com"),  # zero-width space, pasted from a web page
+        contact("c@x.com\u202f\ufeff"),  # narrow no-break space and a BOM
+        contact("\u3000d@x.com"),  # ideographic space
+    ]
+    acts = [
+        {"Email": k, "Activity": "call", "Date": "2024-06-01"}
+        for k in ("a@x.com", "b@x.com", "c@x.com", "d@x.com")
+    ]
+    res = engine.score(Config(), raw(people), raw(acts), as_of="2024-06-30")
+    assert list(res.contacts["key"]) == ["a@x.com", "b@x.com", "c@x.com", "d@x.com"]
+    assert (res.contacts["engagement"] > 0).all()  # every activity found its contact
+    assert [n.kind for n in res.notices] == []
+
+
+def test_malformed_email_keys_are_counted_with_examples():
+    from sheetfunnel import engine
+
+    people = [contact(k) for k in ("ok@x.com", "ann smith@x.com", "b@@x.com", "c@x", "d@x.com")]
+    people += [contact("@x.com"), contact("id-42")]
+    acts = [{"Email": "ok@x.com", "Activity": "call", "Date": "2024-06-01"}]
+    res = engine.score(Config(), raw(people), raw(acts), as_of="2024-06-30")
+    (notice,) = [n for n in res.notices if n.kind == "malformed_emails"]
+    assert notice.count == 4
+    assert notice.message == (
+        "4 e-mail keys in 'Email' cannot be an e-mail address (row 3: 'ann smith@x.com', "
+        "row 4: 'b@@x.com', row 5: 'c@x'...): kept as written; check them"
+    )

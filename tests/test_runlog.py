@@ -146,6 +146,25 @@ def test_a_changed_workbook_or_config_is_not_skipped(book, tmp_path):
     assert run_once(str(book), stricter, skip, now=clock()).record.outcome == "unchanged"
 
 
+def test_an_edit_right_after_the_swap_is_not_recorded_as_synced(book, tmp_path, monkeypatch):
+    """The stamp is the fingerprint of the bytes written: an edit landing right after the
+    swap (before the runner used to re-read the file) makes the next run sync again."""
+    from sheetfunnel.backends.excel import swap
+
+    cfg = config(tmp_path)
+    skip = RunOptions(skip_unchanged=True)
+
+    def edit_after_swap(step):
+        if step == "done":
+            os.utime(book, ns=(0, book.stat().st_mtime_ns + 10**9))  # the user saves again
+
+    monkeypatch.setattr(swap, "step_hook", edit_after_swap)
+    assert run_once(str(book), cfg, skip, now=clock()).record.outcome == "synced"
+    monkeypatch.setattr(swap, "step_hook", None)
+    assert run_once(str(book), cfg, skip, now=clock()).record.outcome == "nothing-changed"
+    assert run_once(str(book), cfg, skip, now=clock()).record.outcome == "unchanged"
+
+
 def test_values_fingerprint_ignores_what_the_sync_itself_writes(book, tmp_path):
     cfg = config(tmp_path)
     before = inputs_fingerprint(read_inputs(ExcelBackend(book), cfg), cfg)
@@ -184,6 +203,38 @@ def test_a_run_log_that_cannot_be_written_does_not_fail_the_sync(book, tmp_path)
     result = run_once(str(book), config(tmp_path, log=str(folder)), RunOptions(), now=clock())
     assert result.error is None and result.record.outcome == "synced"
     assert result.log_problem.startswith(f"cannot append to the run log {folder}: ")
+
+
+def test_a_full_state_folder_after_the_write_is_a_warning_not_a_failure(book, tmp_path):
+    """The workbook is the job: once it is written, a run log on a full disk (/dev/full
+    answers every write with ENOSPC) and a state folder that cannot be written are
+    warnings; the run says synced, exit 0, and the next run does the work again."""
+    cfg = config(tmp_path, log="/dev/full")
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "runs").write_text("in the way")  # no folder can be made here
+    before = book.read_bytes()
+    result = run_once(str(book), cfg, RunOptions(skip_unchanged=True), now=clock())
+    assert result.error is None
+    assert (result.record.outcome, result.record.exit_code) == ("synced", 0)
+    assert book.read_bytes() != before
+    assert result.log_problem == (
+        f"synced, but the run state could not be saved in {tmp_path / 'state'}: File exists; "
+        "the next run will not skip and saves it again; "
+        "cannot append to the run log /dev/full: No space left on device"
+    )
+    (tmp_path / "state" / "runs").unlink()
+    again = run_once(str(book), cfg, RunOptions(skip_unchanged=True), now=clock())
+    assert again.record.outcome == "nothing-changed" and again.log_problem.startswith("cannot")
+    skip = run_once(str(book), cfg, RunOptions(skip_unchanged=True), now=clock())
+    assert skip.record.outcome == "unchanged"
+
+
+def test_a_torn_last_line_is_repaired_by_the_next_append(tmp_path):
+    log = tmp_path / "runs.jsonl"
+    record = RunRecord("2026-06-30T09:00:00.000+00:00", 1.0, "sync", "x", "2026-06-30", "synced")
+    log.write_bytes(record.to_json().encode()[:40])  # a disk that filled up mid-line
+    append_record(log, record)
+    assert list(read_records(log)) == [json.loads(record.to_json())]
 
 
 def test_run_log_path_is_configurable_and_can_be_off(book, tmp_path):
@@ -276,3 +327,24 @@ def test_a_stage_typed_over_ours_is_a_logged_warning(book, tmp_path):
     result = run_once(str(book), cfg, skip, now=clock())
     assert result.record.outcome == "synced"
     assert [w for w in result.record.warnings if "typed into sheetfunnel's 'Stage'" in w]
+
+
+def test_the_cli_says_synced_and_warns_when_the_state_cannot_be_saved(book, tmp_path):
+    from click.testing import CliRunner
+
+    from sheetfunnel.cli import cli
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "runs").write_text("in the way")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[watch]\nlog = "/dev/full"\nstate_dir = "{state}"\n')
+    args = ["sync", str(book), "--config", str(cfg), "--as-of", str(DAY), "--no-backup"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Warning: synced, but the run state could not be saved in {state}: File exists; the "
+        "next run will not skip and saves it again; cannot append to the run log /dev/full: "
+        "No space left on device"
+    ) in " ".join(result.output.split())
+    assert f"Synced {book}" in result.output

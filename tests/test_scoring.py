@@ -155,7 +155,7 @@ def test_why_lists_the_top_reasons_with_points_and_age():
     out = score([contact("a@x.com", Job_title="VP Sales")], acts)
     assert (
         out.loc["a@x.com", "why"]
-        == "+28 demo request 3d ago; +15 title VP; -15 unsubscribe 60d ago"
+        == "demo request 3d ago (+28); title VP (+15); unsubscribe 60d ago (-15)"
     )
 
 
@@ -166,7 +166,7 @@ def test_why_counts_repeats():
     acts = [act("a@x.com", "Email open", "2024-06-01"), act("a@x.com", "Email open", "2024-06-28")]
     assert (
         score([contact("a@x.com")], acts, config).loc["a@x.com", "why"]
-        == "+1 email open x2, last 2d ago"
+        == "email open x2, last 2d ago (+1)"
     )
 
 

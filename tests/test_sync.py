@@ -160,4 +160,4 @@ def test_a_lookup_tab_joins_companies_onto_contacts(tmp_path):
     report = sync(ExcelBackend(path, backup=False), config, as_of=DAY)
     person = report.results.contacts.iloc[0]
     assert (person["sector"], person["company_size"]) == ("SaaS", 300)
-    assert "+15 mid-market" in person["why"]
+    assert "mid-market (+15)" in person["why"]

@@ -131,3 +131,84 @@ def test_a_crm_exports_own_stage_score_and_summary_stay_untouched(emulator, shee
     assert [t for t in titles[3:] if "Summary" in t] == ["Summary (sheetfunnel)"]
     again = sync(sheet)
     assert again.exit_code == 0 and "nothing changed" in again.output.splitlines()[-1]
+
+
+def test_a_formula_error_in_a_date_stops_the_sync_naming_the_cell(emulator, sheet):
+    """A Sheets formula error (#ERROR!, #DIV/0!) reads back as its code: never a blank date
+    counting as an undated activity with full points (issue 11, item 6)."""
+    from tests.gsheets_emulator.values import Cell
+
+    with emulator.lock:
+        log = emulator.spreadsheets[sheet].by_title("Activities")
+        log.rows[2][2] = Cell("#ERROR!", formula="=DATE(")
+    result = sync(sheet)
+    assert result.exit_code == 4
+    assert result.output.endswith(
+        "Error: column 'Date' (tab 'Activities'): 1 cell with a formula error (row 3: "
+        '#ERROR!); fix the formulas, or set source.on_bad_date = "warn" to skip them.\n'
+    )
+
+
+def test_syncs_in_one_process_reuse_the_access_token_until_it_expires(emulator, sheet):
+    """`watch` ticks are syncs in one process: one token exchange serves them all until the
+    token expires (issue 11, item 15)."""
+    import datetime as dt
+
+    from sheetfunnel.backends.gsheets import auth
+
+    before = len(emulator.issuer.exchanges)
+    assert sync(sheet).exit_code == 0
+    assert sync(sheet).exit_code == 0
+    assert len(emulator.issuer.exchanges) == before + 1
+    (creds,) = [
+        c
+        for k, c in auth._CREDENTIALS.items()
+        if k[0].endswith("service-account.json") and c.token and c.token in emulator.tokens
+    ]
+    creds.expiry = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
+    assert sync(sheet).exit_code == 0
+    assert len(emulator.issuer.exchanges) == before + 2
+
+
+def test_revision_check_makes_an_unchanged_tick_one_small_request(emulator, sheet, tmp_path):
+    """With google.revision_check, a tick first asks Drive for the file's version: when it
+    is the one the last run read the cells at, the cells are not read at all. After our own
+    write the next tick reads once (the revision is ours), then ticks are 1 request."""
+    from sheetfunnel.config import Config
+    from sheetfunnel.runner import RunOptions, run_once
+    from tests.gsheets_emulator.values import Cell
+
+    base = Config()
+    cfg = base.model_copy(
+        update={
+            "google": base.google.model_copy(update={"revision_check": True}),
+            "watch": base.watch.model_copy(update={"state_dir": str(tmp_path / "state")}),
+        }
+    )
+    skip = RunOptions(command="watch", skip_unchanged=True)
+    morning = dt.datetime(2026, 6, 30, 9, tzinfo=dt.UTC)
+
+    def tick():
+        emulator.reset_log()
+        result = run_once(sheet, cfg, skip, now=lambda: morning)
+        assert result.error is None, result.error
+        calls = [c.path.rsplit("/", 1)[-1] for c in emulator.api_calls()]
+        return result.record.outcome, calls
+
+    key = sheet
+    outcome, calls = tick()
+    assert outcome == "synced" and calls[0] == key  # the Drive file, then the usual reads
+    outcome, calls = tick()
+    assert outcome == "unchanged" and calls == [key, key, "values:batchGet"]
+    outcome, calls = tick()
+    assert (outcome, calls) == ("unchanged", [key])  # Drive only: no metadata, no cells
+    assert emulator.api_calls()[0].bytes_out < 300
+    with emulator.lock:  # someone edits a cell through the API
+        emulator.spreadsheets[key].by_title("Contacts").rows[1][1] = Cell("Renamed")
+        emulator._commit(emulator.spreadsheets[key])
+    outcome, calls = tick()  # read again; a new name changes nothing sheetfunnel writes
+    assert outcome == "nothing-changed" and "values:batchGet" in calls
+    assert tick() == ("unchanged", [key])  # its revision was read before its cells
+    emulator.fail_next(403, path_contains="/drive/")  # a credential without the Drive scope
+    outcome, calls = tick()
+    assert outcome == "unchanged" and calls == [key, key, "values:batchGet"]

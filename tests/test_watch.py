@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from zoneinfo import ZoneInfo
@@ -358,3 +359,41 @@ def test_watch_prints_a_line_per_run_and_quiet_prints_only_errors(book, tmp_path
     failed = invoke("watch", gone, "--every", "1h", "--max-runs", "1", "-q")
     assert failed.exit_code == 0  # a failed run does not end the schedule
     assert f"error: {gone}: workbook not found: {gone}" in " ".join(failed.output.split())
+
+
+SECOND_SIGNAL_CHILD = """
+import hashlib, sys, threading
+sys.path.insert(0, {root!r})
+from sheetfunnel.watch import stop_on_signals
+with stop_on_signals(threading.Event()):
+    print("READY", flush=True)
+    hashlib.pbkdf2_hmac("sha256", b"x", b"salt", 8_000_000)  # ~10 s in one C call, like a read
+    print("FINISHED", flush=True)
+"""
+
+
+def test_two_signals_during_one_long_c_call_still_stop_at_once(tmp_path):
+    """Two SIGTERMs 50 ms apart while the main thread is inside one C call merge into one
+    Python handler call; the second must still stop the process at once (issue 11, item 10)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SECOND_SIGNAL_CHILD.format(root=str(ROOT))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "READY"
+        time.sleep(0.2)  # inside the C call by now
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.05)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "FINISHED" not in out
+    assert err == "Stopped at once (second signal); the spreadsheet is as it was.\n"
+    assert took < 2.0, f"the second signal took {took:.1f} s to stop the process"

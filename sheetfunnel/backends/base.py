@@ -190,6 +190,9 @@ class WriteResult:
     tabs_written: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
     backup: str | None = None
+    #: A workbook's fingerprint of the bytes written ("file:size:mtime_ns:sha256", as
+    #: runlog.file_fingerprint), so a skip check never records someone else's later edit.
+    written: str | None = None
 
 
 class Backend(Protocol):

@@ -10,7 +10,6 @@ keeps its permissions and owner.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import textwrap
@@ -24,6 +23,7 @@ from tomlkit.items import Comment
 
 from ..config import Config, FitRule, config_from_dict
 from ..errors import ConfigError, ConfigProblem
+from ..ownership import keep_owner
 from .scorecard import Scorecard
 
 
@@ -207,18 +207,6 @@ def _set_stages(doc: Any, stages: Any) -> None:
                     del table[key]
 
 
-def _same_mode_and_owner(path: Path, like: os.stat_result) -> None:
-    """Give the new file the permissions, owner and group of the one it replaces (a shared
-    0664 config stays shared); an owner we may not set (not root) is left as it is."""
-    path.chmod(like.st_mode & 0o7777)
-    if (like.st_uid, like.st_gid) != (os.getuid(), os.getgid()):
-        try:
-            os.chown(path, like.st_uid, like.st_gid)
-        except PermissionError:
-            with contextlib.suppress(PermissionError):
-                os.chown(path, -1, like.st_gid)  # a group we belong to
-
-
 def write_into(path: Path, text: str) -> Config:
     """Update the scoring sections of the config file at `path` in place, keeping comments.
 
@@ -270,7 +258,7 @@ def write_into(path: Path, text: str) -> Config:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(out)
-        _same_mode_and_owner(Path(tmp), before)
+        keep_owner(Path(tmp), before)  # mkstemp made it 0600: the config keeps its mode
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

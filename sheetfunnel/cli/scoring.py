@@ -71,9 +71,12 @@ def score(
         _print_results(config, results, top, stderr)
     if out is not None:
         comma = config.source.decimal == "," if decimal_comma is None else decimal_comma
+        notes: list[str] = []
         export.write_results(
-            results, out, force=force, source=source, decimal="," if comma else "."
+            results, out, force=force, source=source, decimal="," if comma else ".", notes=notes
         )
+        for note in notes:
+            stderr.print(f"Note: {note}", highlight=False, markup=False, soft_wrap=True)
         stderr.print(
             f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
         )

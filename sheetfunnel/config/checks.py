@@ -4,7 +4,9 @@ ladder rules. Each problem names its key path and what is allowed."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
+from pathlib import PurePath
 
 from ..errors import ConfigProblem
 from .models import Config, FitRule
@@ -178,7 +180,49 @@ def semantic_problems(config: Config) -> list[ConfigProblem]:
             add(ConfigProblem(f"output.{key}", f"must differ from output.{other} ({name!r})"))
         if name.strip().casefold() == config.source.contacts_tab.strip().casefold():
             add(ConfigProblem(f"output.{key}", f"must differ from source.contacts_tab ({name!r})"))
+    problems += _owned_tab_problems(config) + _path_problems(config)
     return problems
+
+
+_BAD_TAB_CHARS = re.compile(r"[\\/?*\[\]:]")
+
+
+def _owned_tab_problems(config: Config) -> list[ConfigProblem]:
+    """The tabs sync writes must be names Excel can hold, and not the tabs it reads."""
+    problems = []
+    tabs = (config.source.contacts_tab, config.source.activities_tab)
+    inputs = {t.casefold() for t in tabs if t}
+    for key in ("summary_tab", "history_tab"):
+        name = getattr(config.output, key)
+        if not name or len(name) > 31 or _BAD_TAB_CHARS.search(name) or name[0] == "'":
+            problems.append(
+                ConfigProblem(
+                    f"output.{key}",
+                    f"{name!r} cannot be an Excel tab name: 1 to 31 characters, none of "
+                    "\\ / ? * [ ] : and not starting with an apostrophe",
+                )
+            )
+        elif name.casefold() in inputs:
+            problems.append(
+                ConfigProblem(
+                    f"output.{key}", f"{name!r} is a tab sheetfunnel reads: name another tab"
+                )
+            )
+    return problems
+
+
+def _path_problems(config: Config) -> list[ConfigProblem]:
+    """A relative run log stays inside the workbook's folder (or the state folder)."""
+    log = PurePath(config.watch.log)
+    if config.watch.log and not log.is_absolute() and ".." in log.parts:
+        return [
+            ConfigProblem(
+                "watch.log",
+                f"{config.watch.log!r} leaves the workbook's folder; a relative log path must "
+                "stay inside it (give an absolute path to log elsewhere)",
+            )
+        ]
+    return []
 
 
 def _overlapping_ranges(rules: Iterable[FitRule]) -> list[ConfigProblem]:

@@ -313,6 +313,9 @@ class Google(Model):
     credentials: str = ""
     #: Seconds before a request to Google is abandoned (then retried, a bounded number of times).
     timeout: float = Field(60, gt=0)
+    #: Before reading the cells, ask Drive for the file's version (needs the extra scope
+    #: drive.metadata.readonly): an unchanged `watch` tick then costs 1 small request.
+    revision_check: bool = False
 
 
 class Output(Model):

@@ -141,3 +141,45 @@ def test_legacy_xls_and_ods(contacts_xlsx: Path, tmp_path: Path) -> None:
     shutil.copy(ods, renamed)
     with pytest.raises(SpreadsheetError, match="OpenDocument"):
         read(renamed)
+
+
+def strict_copy(source: Path, target: Path) -> Path:
+    """`source` as Excel saves a Strict Open XML workbook: ISO 29500 Strict namespaces."""
+    import zipfile
+
+    names = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+        ),
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+    }
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            for old, new in names.items():
+                data = data.replace(old, new)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<workbook ", b'<workbook conformance="strict" ', 1)
+            out.writestr(info, data)
+    return target
+
+
+def test_a_strict_open_xml_workbook_is_refused_with_exit_5(contacts_xlsx: Path, tmp_path: Path):
+    """Measured: calamine reads this file, but sheetfunnel's writer produces Transitional
+    parts, so sync and score refuse it (exit 5) instead of 'tab not found' (exit 4)."""
+    from click.testing import CliRunner
+
+    from sheetfunnel.cli import cli
+
+    strict = strict_copy(contacts_xlsx, tmp_path / "strict.xlsx")
+    before = strict.read_bytes()
+    for command in ("sync", "score"):
+        result = CliRunner().invoke(cli, [command, str(strict)])
+        assert result.exit_code == 5, result.output
+        assert result.output.endswith(
+            "Error: strict.xlsx is a Strict Open XML workbook, which sheetfunnel does not "
+            "support: save it as Excel Workbook (.xlsx) (File > Save As) and retry.\n"
+        )
+    assert strict.read_bytes() == before

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from excel_helpers import build_plan, make_contacts_xlsx
 
-from sheetfunnel.backends.excel import ExcelBackend, safesave, zipcopy
+from sheetfunnel.backends.excel import ExcelBackend, safesave, swap, zipcopy
 from sheetfunnel.backends.excel import backend as backend_module
 from sheetfunnel.errors import BusyError, SpreadsheetError
 
@@ -66,6 +66,20 @@ def test_libreoffice_lock_blocks(contacts_xlsx: Path) -> None:
     assert backend.write(plan, data, dry_run=True).changed  # a dry run only reads
 
 
+def test_a_real_libreoffice_lock_without_a_full_name_names_user_and_host(
+    contacts_xlsx: Path,
+) -> None:
+    """LibreOffice writes no full name when none is set: ',root,vm,date,profile;'."""
+    lock = contacts_xlsx.parent / ".~lock.pipeline.xlsx#"
+    lock.write_text(",root,vm,02.12.2026 04:18,file:///root/.config/libreoffice/4;")
+    backend, plan, data = prepared(contacts_xlsx)
+    with pytest.raises(
+        BusyError,
+        match=re.escape("open in LibreOffice by root on vm (lock file .~lock.pipeline.xlsx#)"),
+    ):
+        backend.write(plan, data)
+
+
 def test_read_only_file_and_folder(contacts_xlsx: Path) -> None:
     before = contacts_xlsx.read_bytes()
     backend, plan, data = prepared(contacts_xlsx)
@@ -105,6 +119,7 @@ FAULTS = [
     ("verify", backend_module, "package_problem"),
     ("fingerprint", safesave, "fingerprint"),
     ("backup", safesave, "_make_backup"),
+    ("swap", swap, "_exchange"),
     ("replace", os, "replace"),
 ]
 
@@ -123,6 +138,8 @@ def test_failure_at_each_step_leaves_original(
         raise exc  # (safesave.fingerprint is only the re-check right before replacing)
 
     monkeypatch.setattr(owner, attr, failing)
+    if step == "replace":  # os.replace swaps only where names cannot be exchanged
+        monkeypatch.setattr(swap, "_renameat2", None)
     with pytest.raises((SpreadsheetError, RuntimeError)):
         backend.write(plan, data)
     monkeypatch.setattr(owner, attr, original)

@@ -415,3 +415,42 @@ def test_pinned_column_with_data_under_an_empty_header_is_refused(tmp_path: Path
     with pytest.raises(SpreadsheetError, match=r"cell C2 .* holds a value.*output\.columns\.score"):
         backend.write(build_plan(data, columns=pinned, tabs=()), data)
     assert path.read_bytes() == before
+
+
+def test_every_new_part_gets_a_content_type_without_a_rels_default(
+    contacts_xlsx: Path, tmp_path: Path
+) -> None:
+    """A package that declares its relationship parts one by one (no Default for "rels"):
+    the new sheet and drawing rels parts get an Override each (issue 11, item 12)."""
+    import re as regex
+    import zipfile
+
+    CT = "[Content_Types].xml"
+    (tmp_path / "no-default").mkdir()
+    path = tmp_path / "no-default" / "pipeline.xlsx"
+    with zipfile.ZipFile(contacts_xlsx) as zin, zipfile.ZipFile(path, "w") as out:
+        rels = [n for n in zin.namelist() if n.endswith(".rels")]
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == CT:
+                data = regex.sub(rb"<Default Extension=\"rels\"[^>]*/>", b"", data)
+                overrides = "".join(
+                    f'<Override PartName="/{n}" ContentType="application/vnd.openxmlformats-'
+                    'package.relationships+xml"/>'
+                    for n in rels
+                ).encode()
+                data = data.replace(b"</Types>", overrides + b"</Types>")
+            out.writestr(info.filename, data, zipfile.ZIP_DEFLATED)
+    sync(path)
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        types = zf.read(CT).decode()
+    defaults = set(regex.findall(r'<Default Extension="([^"]+)"', types))
+    overrides = {p.lstrip("/") for p in regex.findall(r'<Override PartName="([^"]+)"', types)}
+    assert 'Extension="rels"' not in types
+    new_rels = [n for n in names if regex.fullmatch(r"xl/(worksheets|drawings)/_rels/.*\.rels", n)]
+    assert new_rels  # the Summary tab's chart brought some
+    untyped = [
+        n for n in names if n != CT and n not in overrides and n.rsplit(".", 1)[-1] not in defaults
+    ]
+    assert untyped == []

@@ -101,10 +101,19 @@ def test_400_cell_too_long_is_explained_and_rolled_back(
     key = seed(emulator, 5)
     backend = GoogleSheetsBackend(gclient, key)
     data = read(backend)
+    # sheetfunnel cuts its own texts to 50,000 characters (issue 11): the API's refusal is
+    # injected here, to prove the explanation and the rollback
+    emulator.fail_next(
+        400,
+        path_contains="values:batchUpdate",
+        message="Your input contains more than the maximum of 50000 characters in a single cell.",
+    )
     with pytest.raises(RemoteError, match=r"50,000 characters.*rolled back") as info:
-        backend.write(plan_for(data, why="x" * 50_001), data)
+        backend.write(plan_for(data, why="x" * 40), data)
     assert info.value.status == 400
     assert [s.title for s in emulator.spreadsheets[key].sheets] == ["Contacts", "Activities"]
+    written = backend.write(plan_for(data, why="x" * 50_001), data)
+    assert written.details[-1].startswith("5 texts longer than a cell can hold (50,000 char")
 
 
 def test_400_cell_limit_is_explained(emulator: Emulator, gclient: gspread.Client) -> None:
@@ -140,3 +149,22 @@ def test_connection_refused_is_retried_then_reported(emulator: Emulator) -> None
     with pytest.raises(RemoteError, match=r"Could not reach Google Sheets .* after 3 attempts"):
         read(backend)
     assert waits == [1.25, 2.25]
+
+
+def test_retry_after_is_honoured(emulator: Emulator, gclient: gspread.Client) -> None:
+    """A 429 or 503 that says how long to wait (Retry-After, seconds or an HTTP date) is
+    waited exactly that long instead of the back-off's guess, within the policy's cap."""
+    import email.utils
+    import time
+
+    key = seed(emulator, 5)
+    waits: list[float] = []
+    backend = GoogleSheetsBackend(gclient, key, retry=policy(waits))
+    emulator.fail_next(429, count=1, retry_after="7")
+    emulator.fail_next(503, count=1, retry_after="500")  # more than the cap: cut to 120 s
+    data = read(backend)
+    assert len(data.contacts) == 5 and waits == [7.0, 120.0]
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    emulator.fail_next(503, count=1, retry_after=later, path_contains="values:batchUpdate")
+    assert backend.write(plan_for(data), data).changed
+    assert 28 <= waits[-1] <= 31

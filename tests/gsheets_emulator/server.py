@@ -51,6 +51,7 @@ class Fault:
     text: str | None = None  # a non-JSON body (an HTML error page from a proxy)
     #: run before the request is served (another client's edit landing just before it)
     action: Callable[[], None] | None = None
+    retry_after: str | None = None  # a Retry-After header (seconds or an HTTP date)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -182,6 +183,7 @@ class Emulator:
 
     def _commit(self, ss: Spreadsheet) -> None:
         ss.modified = now_rfc3339()
+        ss.version += 1
         self.spreadsheets[ss.key] = ss
 
     def dispatch(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
@@ -285,6 +287,7 @@ class Emulator:
                 "mimeType": SPREADSHEET_MIME,
                 "createdTime": ss.created,
                 "modifiedTime": ss.modified,
+                "version": str(ss.version),
             }
             wanted = [f.strip() for f in p.get("fields", "").split(",") if f.strip()]
             return {k: full[k] for k in wanted if k in full} if wanted else full
@@ -316,10 +319,14 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             )
 
-    def _send(self, status: int, payload: Any, started: float, size_in: int) -> None:
+    def _send(
+        self, status: int, payload: Any, started: float, size_in: int, headers: Any = ()
+    ) -> None:
         data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         self._log(status, len(data), started, size_in)
         self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         if payload is not None:
             self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
@@ -372,7 +379,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault and fault.status is not None:
             error = ApiError(fault.status, fault.message or _FAULT_TEXT.get(fault.status, "Error"))
-            self._send(fault.status, error.body(), started, len(raw))
+            extra = [("Retry-After", fault.retry_after)] if fault.retry_after else []
+            self._send(fault.status, error.body(), started, len(raw), extra)
             return
         auth = self.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else None

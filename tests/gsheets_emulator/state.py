@@ -190,6 +190,7 @@ class Spreadsheet:
     metadata: list[dict[str, Any]] = field(default_factory=list)
     created: str = ""
     modified: str = ""
+    version: int = 1  # Drive's file version: up by one on every change
     owner_only: bool = False  # True: exists, but not shared with the caller (403)
 
     def clone(self) -> Spreadsheet:

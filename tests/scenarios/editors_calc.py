@@ -59,12 +59,15 @@ class CalcSession:
     """A headless soffice process and a UNO connection to its desktop."""
 
     def __init__(self) -> None:
-        self.profile = Path("/tmp") / f"sheetfunnel-scenarios-lo-{uuid.uuid4().hex}"
-        self.port = _free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.desktop: Any = None
+        self.profile = Path("/tmp") / f"sheetfunnel-scenarios-lo-{uuid.uuid4().hex}"
+        self.port = _free_port()
 
     def start(self) -> CalcSession:
+        """Start soffice with a new private profile on a free port, and connect to it."""
+        self.profile = Path("/tmp") / f"sheetfunnel-scenarios-lo-{uuid.uuid4().hex}"
+        self.port = _free_port()
         self.proc = subprocess.Popen(
             [
                 shutil.which("soffice") or "soffice",
@@ -121,7 +124,11 @@ class CalcSession:
 
     @contextlib.contextmanager
     def document(self, path: Path) -> Iterator[Any]:
-        """Load `path`, hand the document to the edit, store it back as xlsx, close it."""
+        """Load `path`, hand the document to the edit, store it back as xlsx, close it.
+        A soffice that died since the last edit is started again first."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.stop()
+            self.start()
         url = uno.systemPathToFileUrl(str(path.resolve()))
         doc = self.desktop.loadComponentFromURL(url, "_blank", 0, (_prop("Hidden", True),))
         if doc is None:

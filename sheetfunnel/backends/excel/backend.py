@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
 from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
+from sheetfunnel.backends.textlimit import EXCEL_MAX_TEXT, fit_text
 from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 
 from .cells import is_blank
 from .reader import check_format, read_workbook, tab_frame
-from .safesave import Fingerprint, atomic_replace, fingerprint, remove_stale_temps
+from .safesave import (
+    CHANGED,
+    Fingerprint,
+    atomic_replace,
+    changed_means_busy,
+    file_state,
+    fingerprint,
+    remove_stale_temps,
+    state_of,
+)
 from .verify import ReadBack, package_problem
 from .writer import Outcome, compute
 from .zipcopy import ZipCopier, ZipTooLarge
-
-CHANGED = "the workbook changed during the sync; nothing was written"
 
 
 class ExcelBackend:
@@ -55,14 +64,23 @@ class ExcelBackend:
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
         """Another tab as raw cells (a lookup such as a Companies tab)."""
-        check_format(self.path)
-        return tab_frame(str(self.path), tab, header_row)
+        with changed_means_busy(self.path, file_state(self.path)):
+            check_format(self.path)
+            return tab_frame(str(self.path), tab, header_row)
 
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
         """Make the workbook hold `plan`; touch nothing when it already does.
 
-        With `dry_run`, report what would change and write nothing.
+        With `dry_run`, report what would change and write nothing. A failure while another
+        program rewrites the file (its size or mtime moved since the read) is BusyError.
         """
+        before = state_of(data.token) if isinstance(data.token, Fingerprint) else None
+        plan, cut = fit_text(plan, EXCEL_MAX_TEXT)  # 32,767 characters per cell
+        with changed_means_busy(self.path, before, reading=False):
+            result = self._write(plan, data, dry_run=dry_run)
+        return replace(result, details=(*result.details, cut)) if cut else result
+
+    def _write(self, plan: WritePlan, data: SheetData, *, dry_run: bool) -> WriteResult:
         file = str(self.path)
         check_format(self.path)
         self._check_keys(plan, data)
@@ -101,7 +119,7 @@ class ExcelBackend:
                     sheet=plan.sheet,
                 )
 
-        kept = atomic_replace(
+        saved = atomic_replace(
             self.path,
             lambda fh: self._assemble(outcome, fh),
             verify,
@@ -114,7 +132,8 @@ class ExcelBackend:
             cells_written=result.cells_written,
             tabs_written=result.tabs_written,
             details=result.details,
-            backup=str(kept) if kept else None,
+            backup=str(saved.backup) if saved.backup else None,
+            written=saved.written.as_text(),
         )
 
     def _check_keys(self, plan: WritePlan, data: SheetData) -> None:

@@ -28,6 +28,9 @@ from .package import (
 CONTENT_TYPES = "[Content_Types].xml"
 
 
+CT_RELATIONSHIPS = "application/vnd.openxmlformats-package.relationships+xml"
+
+
 def _serialize(root: etree._Element, original: bytes) -> bytes:
     return xml_bytes(root)
 
@@ -72,6 +75,23 @@ class PackageEdit:
         self.new[name] = data
         if content_type:
             self._set_override(name, content_type)
+        elif self._content_type(name) is None and name.lower().endswith(".rels"):
+            # a package may declare its rels parts one by one (no Default for "rels")
+            self._set_override(name, CT_RELATIONSHIPS)
+
+    def _content_type(self, part: str) -> str | None:
+        """The content type `part` gets now: its Override, else its extension's Default."""
+        target = "/" + part.lower()
+        ext = posixpath.splitext(part)[1].lstrip(".").lower()
+        default = None
+        for el in self.ct:
+            if not isinstance(el.tag, str):
+                continue
+            if (el.get("PartName") or "").lower() == target:
+                return el.get("ContentType")
+            if (el.get("Extension") or "").lower() == ext:
+                default = el.get("ContentType")
+        return default
 
     def remove(self, part: str) -> None:
         """Remove `part`, its relationships part and its content-type override."""

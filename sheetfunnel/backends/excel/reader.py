@@ -21,9 +21,10 @@ from sheetfunnel.errors import InputError, SpreadsheetError
 
 from .block import contacts_block, duplicates, header_map
 from .cells import header_text
+from .errorcells import mark_errors
 from .markers import read_markers
 from .package import REL_WORKSHEET, Package, is_date1904, parse_xml
-from .safesave import fingerprint
+from .safesave import changed_means_busy, file_state, fingerprint
 from .tables import sheet_tables
 
 __all__ = ["check_format", "header_text", "read_workbook", "tab_frame"]
@@ -82,6 +83,13 @@ def check_format(path: Path) -> None:
                     f"{path.name} is a zip file but not an Excel workbook (no workbook part).",
                     file=file,
                 )
+            if is_strict(pkg.read(wb_part) or b""):
+                # calamine reads it, but the writer's parts are Transitional: never mix them
+                raise SpreadsheetError(
+                    f"{path.name} is a Strict Open XML workbook, which sheetfunnel does not "
+                    "support: save it as Excel Workbook (.xlsx) (File > Save As) and retry.",
+                    file=file,
+                )
             if wb_part.lower().endswith(".bin"):
                 raise SpreadsheetError(
                     f"{path.name} is a binary workbook (.xlsb), which sheetfunnel cannot write "
@@ -92,6 +100,15 @@ def check_format(path: Path) -> None:
         raise SpreadsheetError(
             f"{path.name} is damaged (corrupt zip: {ex}); restore it from a backup.", file=file
         ) from ex
+
+
+STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def is_strict(workbook_xml: bytes) -> bool:
+    """Whether a workbook part is Strict Open XML (ISO 29500 Strict namespaces)."""
+    head = workbook_xml[:2048]
+    return STRICT_MAIN in head or b'conformance="strict"' in head
 
 
 def _open(file: str) -> CalamineWorkbook:
@@ -119,9 +136,10 @@ def _sheet_rows(wb: CalamineWorkbook, name: str, file: str) -> list[list]:
             sheet=name,
         )
     try:
-        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except CalamineError as ex:
         raise SpreadsheetError(f"cannot read tab {name!r}: {ex}", file=file, sheet=name) from ex
+    return mark_errors(rows, file, name)
 
 
 def frame_from_rows(rows: list[list], header_row: int, *, file: str, sheet: str) -> pd.DataFrame:
@@ -175,6 +193,30 @@ def read_workbook(
     activities_header_row: int,
     *,
     key_header: str = "",
+) -> SheetData:
+    """Everything a sync needs from the workbook, plus the fingerprint the write re-checks.
+
+    A read that fails while another program rewrites the file is BusyError, not corrupt.
+    """
+    with changed_means_busy(path, file_state(path)):
+        return _read_workbook(
+            path,
+            contacts_tab,
+            header_row,
+            activities_tab,
+            activities_header_row,
+            key_header=key_header,
+        )
+
+
+def _read_workbook(
+    path: Path,
+    contacts_tab: str,
+    header_row: int,
+    activities_tab: str | None,
+    activities_header_row: int,
+    *,
+    key_header: str,
 ) -> SheetData:
     """Everything a sync needs from the workbook, plus the fingerprint the write re-checks."""
     check_format(path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -17,31 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sheetfunnel.errors import BusyError, SpreadsheetError
+from sheetfunnel.errors import BusyError, SheetfunnelError, SpreadsheetError
+from sheetfunnel.ownership import adopt, keep_owner
+
+from .swap import (
+    CHANGED,
+    DISPLACED,
+    Fingerprint,
+    compare_and_swap,
+    fd_fingerprint,
+    fingerprint,
+    keep_aside,
+    step,
+)
 
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What the workbook file was when it was read; compared again right before replacing."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-def fingerprint(path: Path) -> Fingerprint:
-    """Size, modification time and content hash of `path`."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        st = os.fstat(fh.fileno())
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return Fingerprint(st.st_size, st.st_mtime_ns, digest.hexdigest())
 
 
 def _excel_owner(data: bytes) -> str:
@@ -56,9 +48,18 @@ def _excel_owner(data: bytes) -> str:
 
 
 def _libreoffice_owner(data: bytes) -> str:
-    """User name in a LibreOffice lock file: 'Name,host,user,date,path;' (commas escaped)."""
-    text = data.decode("utf-8", "replace")
-    return re.split(r"(?<!\\),", text, maxsplit=1)[0].replace("\\,", ",").strip()
+    """Who holds a LibreOffice lock file: 'Full name,user,host,date,profile;' (commas
+    escaped; LibreOffice's LockFileCommon field order).
+
+    A real lock often has no full name (",root,vm,02.12.2026 04:18,...;"): then the user and
+    host, as "root on vm".
+    """
+    text = data.decode("utf-8", "replace").split(";", 1)[0]
+    fields = [f.replace("\\,", ",").strip() for f in re.split(r"(?<!\\),", text)]
+    name, user, host = [*fields, "", "", ""][:3]
+    if name:
+        return name
+    return f"{user} on {host}" if user and host else user
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -91,6 +92,10 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.sheetfunnel-"
 
 
+#: Seconds since a displaced file was renamed before a later sync treats it as left over.
+DISPLACED_MIN_AGE = 60.0
+
+
 def remove_stale_temps(path: Path) -> None:
     """Delete temp files a killed sync left beside `path` (no live process holds them)."""
     for tmp in path.parent.glob(glob_escape(_temp_prefix(path)) + "*.tmp"):
@@ -106,6 +111,11 @@ def remove_stale_temps(path: Path) -> None:
             tmp.unlink()
         except OSError:
             continue
+    # a file a killed sync displaced before proving it may be someone's save: kept, not deleted
+    for left in path.parent.glob(glob_escape(_temp_prefix(path)) + "*" + DISPLACED):
+        with contextlib.suppress(OSError):
+            if time.time() - left.stat().st_ctime >= DISPLACED_MIN_AGE:  # not a live sync's
+                keep_aside(path, left, backup_folder(path), "left-by-an-interrupted-sync")
 
 
 def glob_escape(text: str) -> str:
@@ -119,15 +129,24 @@ BACKUPS_KEPT = 5
 
 def _make_backup(path: Path) -> Path:
     """Keep the current version as .sheetfunnel-backups/<stem>.<UTC time><suffix>."""
-    folder = path.parent / BACKUP_DIR
-    folder.mkdir(exist_ok=True)
+    folder = backup_folder(path)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
     try:
         os.link(path, target)  # the old inode becomes the backup: no copy of a 40 MB file
     except OSError:
         shutil.copy2(path, target)
+        keep_owner(target, path.stat())
     return target
+
+
+def backup_folder(path: Path) -> Path:
+    """The backups folder beside `path`, created with the workbook's owner if missing."""
+    folder = path.parent / BACKUP_DIR
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        adopt(folder, path, folder=True)
+    return folder
 
 
 def _prune_backups(path: Path) -> None:
@@ -137,11 +156,6 @@ def _prune_backups(path: Path) -> None:
     for old in mine[:-BACKUPS_KEPT]:
         with contextlib.suppress(OSError):
             old.unlink()
-
-
-def _owner(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_uid, st.st_gid
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -195,11 +209,11 @@ def atomic_replace(
     expected: Fingerprint,
     backup: bool,
     force: bool,
-) -> Path | None:
+) -> Saved:
     """Build the new workbook beside `path`, check it, then swap it in atomically.
 
     A crash at any step leaves `path` byte-identical; a leftover temp file is removed by the
-    next sync. Returns the backup path when one was kept.
+    next sync. Returns the backup kept (if any) and the fingerprint of the bytes written.
     """
     check_not_open(path, force=force)
     if path.is_symlink():  # replace the file the link points to, and keep the link
@@ -229,6 +243,14 @@ def _sync_lock(path: Path) -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: the backup kept (if any) and the fingerprint of the bytes written."""
+
+    backup: Path | None
+    written: Fingerprint
+
+
 def _replace(
     path: Path,
     build: Callable[[BinaryIO], None],
@@ -237,9 +259,10 @@ def _replace(
     expected: Fingerprint,
     backup: bool,
     force: bool,
-) -> Path | None:
+) -> Saved:
     tmp: Path | None = None
     kept: Path | None = None
+    swapped = False
     try:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
         tmp = Path(name)
@@ -250,38 +273,40 @@ def _replace(
             fh.flush()
             verify(tmp)  # reads through the page cache: no need to wait for the fsync
             os.fsync(fh.fileno())
-            st = path.stat()
-            tmp.chmod(stat.S_IMODE(st.st_mode))
-            if hasattr(os, "chown") and (st.st_uid, st.st_gid) != _owner(tmp):
-                with contextlib.suppress(OSError):  # only root may give a file away
-                    os.chown(tmp, st.st_uid, st.st_gid)
+            keep_owner(tmp, path.stat())  # only root may give a file away
+            written = fd_fingerprint(fh)  # chmod/chown/rename leave size and mtime alone
+            step("built")
             if fingerprint(path) != expected:
-                raise BusyError(
-                    "the workbook changed during the sync; nothing was written", file=str(path)
-                )
+                raise BusyError(CHANGED, file=str(path))
             check_not_open(path, force=force)
+            step("checked")
             if backup:
                 kept = _make_backup(path)
+            step("backup")
             try:
-                os.replace(tmp, path)  # noqa: PTH105 - the documented atomic primitive
+                displaced = compare_and_swap(path, tmp, expected, written, path.parent / BACKUP_DIR)
             except PermissionError as ex:
                 raise BusyError(
                     f"{path.name} is open in another program (Windows refused to replace it); "
                     "nothing was written. Close it and retry.",
                     file=str(path),
                 ) from ex
-            tmp = None
+            tmp, swapped = None, True
+            if displaced is not None:
+                with contextlib.suppress(OSError):
+                    displaced.unlink()  # the version read: the backup (a hard link) keeps it
+            step("done")
         _fsync_dir(path.parent)
         if kept is not None:
             _prune_backups(path)
-        return kept
+        return Saved(kept, written)
     except OSError as ex:
         if kept is not None:
             with contextlib.suppress(OSError):
                 kept.unlink()
         raise _os_error(path, ex) from ex
     except BaseException:
-        if kept is not None and tmp is not None:
+        if kept is not None and not swapped:
             with contextlib.suppress(OSError):
                 kept.unlink()
         raise
@@ -289,3 +314,36 @@ def _replace(
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def file_state(path: Path) -> tuple[int, int, int, int] | None:
+    """Identity, size and modification time of `path` (None when it is gone)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns
+
+
+def state_of(token: Fingerprint) -> tuple[int, int, int, int]:
+    """`file_state` as it was when `token` was taken."""
+    return token.inode, token.device, token.size, token.mtime_ns
+
+
+@contextlib.contextmanager
+def changed_means_busy(
+    path: Path, before: tuple[int, int, int, int] | None, *, reading: bool = True
+) -> Iterator[None]:
+    """A failure to read or rewrite a file that moved meanwhile (another program saving it
+    in place: "Bad CRC-32", "incomplete deflate stream") is "changed during the sync",
+    BusyError (retry), not a corrupt workbook. Writing, only failures to read the file
+    count (a plan that does not fit the data is not the file's doing)."""
+    try:
+        yield
+    except BusyError:
+        raise
+    except Exception as ex:
+        ours = isinstance(ex, SheetfunnelError) and not isinstance(ex, SpreadsheetError)
+        if (reading or not ours) and before is not None and file_state(path) != before:
+            raise BusyError(CHANGED, file=str(path)) from ex
+        raise

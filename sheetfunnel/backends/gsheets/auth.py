@@ -50,7 +50,7 @@ def _problem(path: str, message: str) -> ConfigError:
     return ConfigError([ConfigProblem("credentials", message)], file=path)
 
 
-def _from_file(path: str) -> Any:
+def _from_file(path: str, scopes: tuple[str, ...] = SCOPES) -> Any:
     try:
         info = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -59,11 +59,11 @@ def _from_file(path: str) -> Any:
         raise _problem(path, f"not a readable JSON credentials file ({ex})") from ex
     if info.get("type") == "service_account":
         try:
-            return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+            return service_account.Credentials.from_service_account_info(info, scopes=scopes)
         except (ValueError, KeyError) as ex:
             raise _problem(path, f"invalid service-account key ({ex})") from ex
     if info.get("type") == "authorized_user":
-        return UserCredentials.from_authorized_user_info(info, SCOPES)
+        return UserCredentials.from_authorized_user_info(info, scopes)
     if "installed" in info or "web" in info:
         return _user_login(path)
     raise _problem(path, "expected a service-account key, an OAuth client secret or a user token")
@@ -90,23 +90,46 @@ def _user_login(client_secret: str) -> UserCredentials:
     return creds
 
 
+#: Credentials already built in this process, by file (path, size, mtime): a `watch` reuses
+#: one access token across its ticks until it expires (google-auth then refreshes it),
+#: instead of a token exchange per tick.
+_CREDENTIALS: dict[tuple, Any] = {}
+
+
+def _cached(path: str, scopes: tuple[str, ...] = SCOPES) -> Any:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return _from_file(path, scopes)  # says what is wrong with the path
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, scopes)
+    if key not in _CREDENTIALS:
+        _CREDENTIALS[key] = _from_file(path, scopes)
+    return _CREDENTIALS[key]
+
+
 def make_client(
     credentials_file: str | None = None,
     *,
     timeout: float = 60,
     session_adapter: BaseAdapter | None = None,
+    extra_scopes: tuple[str, ...] = (),
 ) -> gspread.Client:
     """An authorised client: a service-account key / OAuth client secret / user token file
     (argument, SHEETFUNNEL_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS), else Google's
     application-default credentials. Every request gets `timeout` seconds.
     `session_adapter` is mounted for Google's hosts (e.g. to reach a local emulator); by
-    default, $SHEETFUNNEL_SHEETS_ENDPOINT names such an endpoint."""
+    default, $SHEETFUNNEL_SHEETS_ENDPOINT names such an endpoint. `extra_scopes`: asked
+    for on top of the Sheets scope (the Drive metadata scope of the revision check)."""
+    scopes = SCOPES + tuple(extra_scopes)
     path = credentials_file or next((os.environ[v] for v in ENV_VARS if os.environ.get(v)), None)
     if path:
-        creds = _from_file(path)
+        creds = _cached(path, scopes)
+    elif ("default", scopes) in _CREDENTIALS:
+        creds = _CREDENTIALS[("default", scopes)]
     else:
         try:
-            creds, _ = google.auth.default(scopes=list(SCOPES))
+            creds, _ = google.auth.default(scopes=list(scopes))
+            _CREDENTIALS[("default", scopes)] = creds
         except DefaultCredentialsError as ex:
             raise ConfigError(
                 [

@@ -12,6 +12,7 @@ import pandas as pd
 from google.auth.exceptions import GoogleAuthError
 
 from sheetfunnel.backends.base import EPOCH_1900, TAB_ROLES, SheetData, WritePlan, WriteResult
+from sheetfunnel.backends.textlimit import SHEETS_MAX_TEXT, fit_text
 from sheetfunnel.errors import BusyError, InputError, RemoteError
 
 from . import payload, window
@@ -175,7 +176,9 @@ class GoogleSheetsBackend:
             raise InputError(
                 "write() needs the SheetData this backend's read() returned.", file=self.key
             )
+        plan, cut = fit_text(plan, SHEETS_MAX_TEXT)  # 50,000 characters per cell
         changes = plan_changes(plan, state)
+        changes.details.extend([cut] if cut else [])
         if changes.empty:
             return WriteResult(changed=False, details=("Google Sheet already up to date",))
         if dry_run:

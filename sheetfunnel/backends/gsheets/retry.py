@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import random
 import time
 from collections.abc import Callable
@@ -26,6 +28,8 @@ class RetryPolicy:
     attempts: int = 6
     base: float = 1.0
     cap: float = 32.0
+    #: The longest Retry-After honoured (a longer one is cut to this).
+    max_retry_after: float = 120.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
     jitter: Callable[[], float] = field(default=random.random, compare=False)
 
@@ -51,6 +55,26 @@ def status_of(ex: APIError) -> int:
     return int(ex.code)
 
 
+def retry_after(ex: BaseException) -> float | None:
+    """Seconds a 429/503 answer's Retry-After header asks to wait (a number of seconds or
+    an HTTP date), or None."""
+    response = getattr(ex, "response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return (when - dt.datetime.now(dt.UTC)).total_seconds()
+
+
 def retriable(ex: BaseException) -> bool:
     if isinstance(ex, APIError):
         return status_of(ex) in RETRIABLE_STATUS
@@ -71,6 +95,9 @@ def call(policy: RetryPolicy, fn: Callable[[], T], *, idempotent: bool = True) -
             if attempt + 1 == policy.attempts:
                 raise Exhausted(ex, attempt + 1, waited) from ex
             pause = policy.delay(attempt)
+            asked = retry_after(ex)
+            if asked is not None:  # the server said how long: wait that, within the cap
+                pause = min(max(asked, 0.0), policy.max_retry_after)
             waited += pause
             policy.sleep(pause)
     raise AssertionError("unreachable")
