@@ -178,8 +178,6 @@ def semantic_problems(config: Config) -> list[ConfigProblem]:
         other = seen.setdefault(name.strip().casefold(), key)
         if other != key:
             add(ConfigProblem(f"output.{key}", f"must differ from output.{other} ({name!r})"))
-        if name.strip().casefold() == config.source.contacts_tab.strip().casefold():
-            add(ConfigProblem(f"output.{key}", f"must differ from source.contacts_tab ({name!r})"))
     problems += _owned_tab_problems(config) + _path_problems(config)
     return problems
 
@@ -192,7 +190,7 @@ def _owned_tab_problems(config: Config) -> list[ConfigProblem]:
     problems = []
     tabs = (config.source.contacts_tab, config.source.activities_tab)
     inputs = {t.casefold() for t in tabs if t}
-    for key in ("summary_tab", "history_tab"):
+    for key in ("summary_tab", "history_tab", "state_tab"):
         name = getattr(config.output, key)
         if not name or len(name) > 31 or _BAD_TAB_CHARS.search(name) or name[0] == "'":
             problems.append(

@@ -65,7 +65,7 @@ def test_a_save_before_the_swap_wins_and_the_sync_exits_busy(
     path = make_contacts_xlsx(tmp_path / "pipeline.xlsx")
     theirs = their_version(tmp_path)
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     save_at(monkeypatch, step, lambda: WRITERS[writer](path, theirs))
     with pytest.raises(BusyError, match="the workbook changed during the sync; nothing was"):
         backend.write(build_plan(data), data)
@@ -83,7 +83,7 @@ def test_a_save_after_the_swap_comes_after_ours(
     path = make_contacts_xlsx(tmp_path / "pipeline.xlsx")
     original, theirs = path.read_bytes(), their_version(tmp_path)
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     save_at(monkeypatch, step, lambda: WRITERS[writer](path, theirs))
     result = backend.write(build_plan(data), data)
     assert result.changed and path.read_bytes() == theirs
@@ -100,7 +100,7 @@ def test_two_saves_around_the_swap_both_survive(
     first = their_version(tmp_path)
     second = make_contacts_xlsx(tmp_path / "second.xlsx", rows=9).read_bytes()
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
 
     def hook(name: str) -> None:
         if name == "backup":
@@ -122,7 +122,7 @@ def test_written_fingerprint_is_the_file_written(tmp_path: Path, mode: str) -> N
 
     path = make_contacts_xlsx(tmp_path / "pipeline.xlsx")
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     result = backend.write(build_plan(data), data)
     assert result.written == file_fingerprint(path)
 
@@ -137,7 +137,7 @@ def test_a_workbook_rewritten_in_place_while_assembled_is_busy_not_corrupt(
     path = make_contacts_xlsx(tmp_path / "pipeline.xlsx", rows=300)
     theirs = make_contacts_xlsx(tmp_path / "theirs.xlsx", rows=400).read_bytes()
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     real_copy = zipcopy.ZipCopier.copy
     rewritten = []
 
@@ -161,7 +161,7 @@ def test_a_workbook_caught_half_written_while_planned_is_busy_not_corrupt(
     path = make_contacts_xlsx(tmp_path / "pipeline.xlsx", rows=300)
     half = make_contacts_xlsx(tmp_path / "theirs.xlsx", rows=400).read_bytes()[:9000]
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
     real_compute = backend_module.compute
 
     def compute(*args):
@@ -192,11 +192,11 @@ def test_a_workbook_caught_half_written_while_read_is_busy_not_corrupt(
 
     monkeypatch.setattr(reader, "fingerprint", fingerprint_then_someone_saves)
     with pytest.raises(BusyError, match="the workbook changed during the sync"):
-        ExcelBackend(path).read("Contacts", 1, None, 1, ())
+        ExcelBackend(path).read("Contacts", 1, None, 1)
     monkeypatch.setattr(reader, "fingerprint", real)
     # the same half-written file, not moving: a damaged workbook (exit 5)
     with pytest.raises(SpreadsheetError):
-        ExcelBackend(path).read("Contacts", 1, None, 1, ())
+        ExcelBackend(path).read("Contacts", 1, None, 1)
 
 
 def test_a_crash_right_after_the_swap_never_loses_a_displaced_save(
@@ -210,7 +210,7 @@ def test_a_crash_right_after_the_swap_never_loses_a_displaced_save(
     path = make_contacts_xlsx(tmp_path / "pipeline.xlsx")
     theirs = their_version(tmp_path)
     backend = ExcelBackend(path)
-    data = backend.read("Contacts", 1, None, 1, ())
+    data = backend.read("Contacts", 1, None, 1)
 
     def hook(name: str) -> None:
         if name == "backup":
@@ -226,7 +226,7 @@ def test_a_crash_right_after_the_swap_never_loses_a_displaced_save(
     assert left.read_bytes() == theirs
     monkeypatch.setattr(safesave, "DISPLACED_MIN_AGE", 0.0)
     again = ExcelBackend(path)
-    fresh = again.read("Contacts", 1, None, 1, ())
+    fresh = again.read("Contacts", 1, None, 1)
     again.write(build_plan(fresh), fresh)  # its stale-temp cleanup finds the displaced file
     kept = list((tmp_path / ".sheetfunnel-backups").glob("pipeline.left-by-an-interrupted-*"))
     assert [k.read_bytes() for k in kept] == [theirs]
