@@ -258,13 +258,23 @@ class Week:
         self.editor.rename_our_header(self.ours()[field], new)
         self._log(f"rename_our_header {field} to {new!r}")
 
+    def stage_shown(self, key: str) -> CellValue:
+        """What our Stage cell of the row holding `key` shows now."""
+        rows = table(self.editor.grid(self.contacts_tab), self.config.source.header_row)
+        at, stage_at = rows.columns[self.config.columns.key], rows.columns[self.ours()["stage"]]
+        return next(r[stage_at] for r in rows.rows.values() if str(r[at]) == key)
+
+    def single_keys(self) -> list[str]:
+        """Keys of contacts that have one row (no duplicate in another case)."""
+        keys = self.keys()
+        folded = [k.strip().casefold() for k in keys]
+        return [k for k, f in zip(keys, folded, strict=True) if folded.count(f) == 1]
+
     def type_into_stage(self, key: str, value: str) -> None:
         """Type over our Stage cell; a value that differs from the cell is one the next sync
         must restore and report."""
         header = self.ours()["stage"]
-        rows = table(self.editor.grid(self.contacts_tab), self.config.source.header_row)
-        at, stage_at = rows.columns[self.config.columns.key], rows.columns[header]
-        shown = next(r[stage_at] for r in rows.rows.values() if str(r[at]) == key)
+        shown = self.stage_shown(key)
         self.editor.type_into_stage(key, header, value)
         if value.strip() != str(shown or "").strip():
             self.typed[key] = value

@@ -29,6 +29,8 @@ NUMBER_FIELDS = ("score", "fit", "engagement")
 TEXT_FIELDS = ("stage", "next_action", "why")
 #: What our name gets beside a column or tab of the user's bearing it (README).
 CLASH = "sheetfunnel"
+#: How many typed values a warning must list one by one (README: "listing the contacts").
+LISTED = 5
 #: How many mismatches an assertion message lists.
 SHOWN = 12
 
@@ -405,13 +407,21 @@ def check_sync(
         assert title in titles, f"{where}: the sync deleted the user's tab {title!r}"
         assert editor.grid(title) == cells, f"{where}: the sync changed the user's tab {title!r}"
 
-    # 4. A value typed into our Stage column is reported, naming the contact.
-    if report is not None:
-        said = " ".join(str(n) for n in report.notices).casefold()
-        for key, value in typed.items():
-            assert fold(key) in said, (
+    # 4. A value typed into our Stage column is reported: one warning names the contact and
+    #    the value together (a notice that merely names the contact, such as the merge of a
+    #    duplicate, does not count). Past `LISTED` values the warning gives their number.
+    if report is not None and typed:
+        said = [str(n).casefold() for n in report.notices]
+        if len(typed) > LISTED:
+            assert any(str(len(typed)) in text for text in said), (
+                f"{where}: {len(typed)} values typed into our Stage column were replaced "
+                f"without a warning counting them; notices: {said}"
+            )
+        for key, value in list(typed.items())[:LISTED] if len(typed) <= LISTED else []:
+            assert any(fold(key) in text and value.casefold() in text for text in said), (
                 f"{where}: {value!r} typed into the Stage cell of {key!r} was replaced without "
-                f"a warning naming the contact; notices: {[str(n) for n in report.notices]}"
+                f"a warning naming the contact and the value; notices: "
+                f"{[str(n) for n in report.notices]}"
             )
 
     return Check(results, Memory(True, stage_of, since_of), rows=len(rows), moves=len(added))

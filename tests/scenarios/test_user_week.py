@@ -60,6 +60,16 @@ def a_user_column_between_ours(week: Week) -> None:
     week.sync()
 
 
+def a_stage_typed_on_the_second_row_of_a_duplicate(week: Week) -> None:
+    """The demo's duplicate contact (the same e-mail in another case) has two rows; a value
+    typed into the second one's Stage cell must be reported like any other."""
+    keys = week.keys()
+    folded = [k.strip().casefold() for k in keys]
+    second = next(k for i, k in enumerate(keys) if folded.index(folded[i]) != i)
+    week.type_into_stage(second, "Prospect" if week.stage_shown(second) != "Prospect" else "MQL")
+    week.sync()
+
+
 def a_user_column_named_like_ours(week: Week) -> None:
     """A CRM export's own "Stage": the user's; ours becomes "Stage (sheetfunnel)"."""
     week.insert_user_column(before_header="Company", header="Stage", value="Negotiation")
@@ -97,7 +107,8 @@ def our_stage_since_column_deleted(week: Week) -> None:
 
 
 def a_stage_typed_into_our_column(week: Week) -> None:
-    keys = week.keys()
+    """A stage name and a stray text, each over a Stage cell showing something else."""
+    keys = [k for k in week.single_keys() if week.stage_shown(k) not in ("Customer", "Hot!!")]
     week.type_into_stage(keys[2], "Customer")
     week.type_into_stage(keys[7], "Hot!!")
     week.sync()
@@ -172,6 +183,7 @@ WEEK: tuple[Step, ...] = (
     our_why_column_deleted,
     our_stage_since_column_deleted,
     a_stage_typed_into_our_column,
+    a_stage_typed_on_the_second_row_of_a_duplicate,
     a_user_column_named_like_ours,
     new_activities_one_of_an_unknown_type,
     a_contact_added_at_the_bottom,
