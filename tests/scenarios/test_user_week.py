@@ -96,6 +96,11 @@ def our_score_header_renamed(week: Week) -> None:
     week.sync()
 
 
+def our_next_action_header_emptied(week: Week) -> None:
+    week.rename_our_header("next_action", "")
+    week.sync()
+
+
 def our_why_column_deleted(week: Week) -> None:
     week.delete_our_column("why")
     week.sync()
@@ -180,6 +185,7 @@ WEEK: tuple[Step, ...] = (
     a_user_column_moved_after_ours,
     a_user_column_deleted,
     our_score_header_renamed,
+    our_next_action_header_emptied,
     our_why_column_deleted,
     our_stage_since_column_deleted,
     a_stage_typed_into_our_column,
