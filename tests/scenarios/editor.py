@@ -75,8 +75,9 @@ class Editor(Protocol):
         """Type another text over a header of sheetfunnel's."""
         ...
 
-    def type_into_stage(self, key: str, stage_header: str, value: str) -> None:
-        """Type `value` into the Stage cell of the row holding `key`."""
+    def type_into_cell(self, key: str, header: str, value: str) -> None:
+        """Type `value` into the cell of column `header` in the row holding `key` (our Stage
+        cell, or a cell of the user's such as the stage override)."""
         ...
 
     def reorder_tabs(self, order: Sequence[str]) -> None:

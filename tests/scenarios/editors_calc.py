@@ -315,12 +315,10 @@ class CalcEditor:
             sheet = self._contacts(doc)
             sheet.getCellByPosition(self._column(sheet, header), 0).setString(new)
 
-    def type_into_stage(self, key: str, stage_header: str, value: str) -> None:
+    def type_into_cell(self, key: str, header: str, value: str) -> None:
         with self.session.document(self.path) as doc:
             sheet = self._contacts(doc)
-            cell = sheet.getCellByPosition(
-                self._column(sheet, stage_header), self._row_of(sheet, key)
-            )
+            cell = sheet.getCellByPosition(self._column(sheet, header), self._row_of(sheet, key))
             cell.setString(value)
 
     def reorder_tabs(self, order: Sequence[str]) -> None:

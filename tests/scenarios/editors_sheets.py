@@ -216,8 +216,8 @@ class SheetsEditor:
     def rename_our_header(self, header: str, new: str) -> None:
         self._type(self.contacts_tab, 1, self._column(header) + 1, [[new]])
 
-    def type_into_stage(self, key: str, stage_header: str, value: str) -> None:
-        self._type(self.contacts_tab, self._row_of(key), self._column(stage_header) + 1, [[value]])
+    def type_into_cell(self, key: str, header: str, value: str) -> None:
+        self._type(self.contacts_tab, self._row_of(key), self._column(header) + 1, [[value]])
 
     def reorder_tabs(self, order: Sequence[str]) -> None:
         ids = {p["title"]: p["sheetId"] for p in self._sheets()}

@@ -275,10 +275,15 @@ class Week:
         must restore and report."""
         header = self.ours()["stage"]
         shown = self.stage_shown(key)
-        self.editor.type_into_stage(key, header, value)
+        self.editor.type_into_cell(key, header, value)
         if value.strip() != str(shown or "").strip():
             self.typed[key] = value
         self._log(f"type_into_stage {value!r} over {shown!r} for {key}")
+
+    def set_stage_by_hand(self, key: str, value: str) -> None:
+        """Type a stage into the user's override column: the documented way to set one."""
+        self.editor.type_into_cell(key, self.config.columns.stage_override, value)
+        self._log(f"set_stage_by_hand {value!r} for {key}")
 
     def reorder_tabs(self) -> None:
         order = list(reversed(self.editor.tab_titles()))
@@ -310,6 +315,7 @@ class Week:
         "delete_our_column",
         "rename_our_header",
         "type_into_stage",
+        "set_stage_by_hand",
         "reorder_tabs",
         "delete_our_tab",
         "add_activity",
@@ -327,7 +333,13 @@ class Week:
         def one(options: list) -> object:
             return options[pick % len(options)]
 
-        needs_key = ("insert_contact", "delete_contact", "type_into_stage", "add_activity")
+        needs_key = (
+            "insert_contact",
+            "delete_contact",
+            "type_into_stage",
+            "set_stage_by_hand",
+            "add_activity",
+        )
         if name in (*needs_key, "add_unknown_activity") and not keys:
             name = "add_contact"
         if name == "delete_user_column" and not self.spare_user_headers():
@@ -361,6 +373,9 @@ class Week:
             self.rename_our_header(managed, f"{ours[managed]} (mine)")
         elif name == "type_into_stage":
             self.type_into_stage(str(one(keys)), str(one(["Customer", "Hot!!", "Lead"])))
+        elif name == "set_stage_by_hand":
+            stage = str(one(["Prospect", "Lost", "won", "Not a stage", "Lead"]))
+            self.set_stage_by_hand(str(one(keys)), stage)
         elif name == "reorder_tabs":
             self.reorder_tabs()
         elif name == "delete_our_tab":

@@ -380,12 +380,19 @@ def check_sync(
         f"  extra:   {sorted(set(got) - set(moved))}\n  missing: {sorted(set(moved) - set(got))}"
     )
     scores = {fold(k): s for k, s in zip(people["key"], people["score"], strict=True)}
+    by_hand = {fold(k): bool(o) for k, o in zip(people["key"], people["overridden"], strict=True)}
     for r in added:
         who = fold(r[at["Contact"]])
         assert _number_matches(r[at["Score"]], scores.get(who)), (
             f"{where}: History row for {who!r} has score {r[at['Score']]!r}, "
-            f"the engine computes {scores.get(who)!r}"
+            f"the engine computes {_plain(scores.get(who))!r}"
         )
+        if "Set by hand" in header:
+            said = r[header.index("Set by hand")]
+            assert said == ("yes" if by_hand.get(who) else "no"), (
+                f"{where}: History row for {who!r} says set by hand {said!r}, the engine's "
+                f"stage {'was' if by_hand.get(who) else 'was not'} set by hand"
+            )
 
     # 3. No cell the user owns changed.
     changed = []

@@ -70,6 +70,13 @@ def a_stage_typed_on_the_second_row_of_a_duplicate(week: Week) -> None:
     week.sync()
 
 
+def a_stage_set_by_hand_in_the_override_column(week: Week) -> None:
+    """The documented way: History records the change, set by hand; Why says so."""
+    key = next(k for k in week.single_keys() if week.stage_shown(k) == "Lead")
+    week.set_stage_by_hand(key, "Prospect")
+    week.sync()
+
+
 def a_user_column_named_like_ours(week: Week) -> None:
     """A CRM export's own "Stage": the user's; ours becomes "Stage (sheetfunnel)"."""
     week.insert_user_column(before_header="Company", header="Stage", value="Negotiation")
@@ -190,6 +197,7 @@ WEEK: tuple[Step, ...] = (
     our_stage_since_column_deleted,
     a_stage_typed_into_our_column,
     a_stage_typed_on_the_second_row_of_a_duplicate,
+    a_stage_set_by_hand_in_the_override_column,
     a_user_column_named_like_ours,
     new_activities_one_of_an_unknown_type,
     a_contact_added_at_the_bottom,
