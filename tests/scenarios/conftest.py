@@ -84,6 +84,7 @@ def new_week(
             open_backend=lambda: ExcelBackend(path, backup=False),
             config=config,
             cli_args=[str(path), "--no-backup"],
+            file=path,
         )
 
     def sheets() -> Week:

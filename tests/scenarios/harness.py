@@ -152,6 +152,8 @@ class Week:
     config: Config
     cli_args: list[str]
     cli_env: dict[str, str] = field(default_factory=dict)
+    #: The workbook file, for an Excel week (None for a Google Sheet).
+    file: Path | None = None
     day: dt.date = DAY0
     memory: Memory = field(default_factory=Memory)
     steps: list[str] = field(default_factory=list)

@@ -171,12 +171,19 @@ def a_contact_added_to_the_empty_tab_cli(week: Week) -> None:
 
 
 def a_second_sync_the_same_day_writes_nothing(week: Week) -> None:
+    """README: a second sync with unchanged input writes nothing (a workbook keeps its bytes
+    and its modification time)."""
+    stamp = (week.file.read_bytes(), week.file.stat().st_mtime_ns) if week.file else None
     report = week.sync(next_day=False)
     assert report is not None
     assert not report.changed, (
         f"{week.editor.kind}: a second sync on {week.day} with no edit wrote again: "
         f"{report.write.details}"
     )
+    if week.file is not None and stamp is not None:
+        assert (week.file.read_bytes(), week.file.stat().st_mtime_ns) == stamp, (
+            f"{week.editor.kind}: a second sync on {week.day} with no edit changed {week.file}"
+        )
 
 
 WEEK: tuple[Step, ...] = (
