@@ -252,10 +252,11 @@ def check_sync(
     """
     src = config.source
     marks = ownership(backend, config)
+    where = f"{editor.kind}, {step}, as of {day}"
     missing = [f for f in MANAGED_FIELDS if f not in marks.columns]
-    assert not missing, f"{step}: after the sync no column is marked ours for {missing}"
+    assert not missing, f"{where}: after the sync no column is marked ours for {missing}"
     for role in ("summary", "history", "state"):
-        assert role in marks.tabs, f"{step}: after the sync no tab is marked ours for {role!r}"
+        assert role in marks.tabs, f"{where}: after the sync no tab is marked ours for {role!r}"
     grid = editor.grid(src.contacts_tab)
     contacts = table(grid, src.header_row)
     ours = ours_in(contacts, grid, marks)
@@ -265,7 +266,6 @@ def check_sync(
     people_in = contacts.frame(rows, contacts.inputs(block, set(ours.values())))
     results = score(config, people_in, log.frame(), as_of=day)
     people = results.contacts
-    where = f"{editor.kind}, {step}, as of {day}"
 
     # 0. Our headers and tab titles are back: the configured ones, or "<name> (sheetfunnel)"
     #    beside a column or tab of the user's bearing that name.
