@@ -30,6 +30,7 @@ from .config import Config
 from .history import history_table, previous_sync, stage_flow
 from .normalise import Notice
 from .owned import Names, Previous
+from .progress import SILENT, Progress
 from .tabs import history_tab, summary_tab
 
 
@@ -95,6 +96,7 @@ def sync(
     rebuild: bool = False,
     target: str = "",
     inputs: Inputs | None = None,
+    progress: Progress = SILENT,
 ) -> SyncReport:
     """Score the spreadsheet behind `backend` and write the results back into it.
 
@@ -103,13 +105,17 @@ def sync(
     keeps its Stage since date (or gets back the date of its last History entry into that
     stage when the cell was cleared), a changed stage starts on the as-of date. `inputs`:
     what `read_inputs` already read from this backend (the sync then reads nothing).
+    `progress` hears when reading, scoring and writing begin.
     """
     out = config.output
-    inputs = inputs or read_inputs(backend, config)
+    if inputs is None:
+        progress.step(f"Reading {target or 'the spreadsheet'}")
+        inputs = read_inputs(backend, config)
     data, lookups = inputs.data, inputs.lookups
     owned.check_duplicates(config, data)
     names = owned.resolve_names(config, data)
     ours = [c for c in data.ownership.columns.values() if c in data.contacts.columns]
+    progress.step(f"Scoring {len(data.contacts):,} contacts")
     results = engine.score(
         config,
         data.contacts.drop(columns=ours),
@@ -145,6 +151,7 @@ def sync(
     )
     typed = owned.typed_notice(config, before.typed, names.columns["stage"])
     plan = build_plan(config, data, results, since, names, tabs=(summary, history, state))
+    progress.step(f"{'Checking' if dry_run else 'Writing'} {target or data.source}")
     written = backend.write(plan, data, dry_run=dry_run)
     return SyncReport(
         target=target or data.source,
