@@ -221,14 +221,37 @@ def _date_columns(tab: OwnedTab, sheet_id: int, r0: int, r1: int) -> list[dict[s
     ]
 
 
-def tab_formats(tab: OwnedTab, sheet_id: int, rows: int) -> list[dict[str, Any]]:
-    """Date columns over the whole grid, then each style over its rectangle, in order."""
-    out = _date_columns(tab, sheet_id, 0, rows)
-    for s in tab.styles:
+def _open_ended(tab: OwnedTab) -> list[tuple[CellStyle, bool]]:
+    """Each style, and whether it runs to the tab's last row below a header (then it covers
+    the rest of the grid too: a tab that only grows, History or the daily counts, keeps the
+    same formats and digest, and its new rows are formatted already)."""
+    last = len(tab.rows) - 1
+    return [(s, s.first_row >= 1 and s.last_row == last) for s in tab.styles]
+
+
+def _style_spec(tab: OwnedTab) -> list[Any]:
+    """What the tab's format digest covers (open-ended styles without their last row)."""
+    return [
+        list(tab.date_columns),
+        [
+            {**asdict(s), "last_row": "end" if to_end else s.last_row}
+            for s, to_end in _open_ended(tab)
+        ],
+    ]
+
+
+def tab_formats(tab: OwnedTab, sheet_id: int, rows: int, first: int = 0) -> list[dict[str, Any]]:
+    """Date columns and open-ended styles over the grid's rows from `first` to `rows`, each
+    other style over its rectangle (when `first` is 0), in order."""
+    out = _date_columns(tab, sheet_id, first, rows)
+    for s, to_end in _open_ended(tab):
         fmt, fields = _style_format(s)
-        if not fields:
+        if not fields or (first and not to_end):
             continue
-        rng = _range(sheet_id, s.first_row, s.last_row + 1, s.first_column, s.last_column + 1)
+        r0, r1 = max(s.first_row, first), rows if to_end else s.last_row + 1
+        if r0 >= r1:
+            continue
+        rng = _range(sheet_id, r0, r1, s.first_column, s.last_column + 1)
         out.append(
             {
                 "repeatCell": {
@@ -351,7 +374,7 @@ def tab_presentation(
 ) -> None:
     """Formats, widths, frozen panes and stage colours of an owned tab. `info` None: the tab
     is created by this write (its frozen panes go in addSheet, undo deletes it whole)."""
-    value = digest([list(tab.date_columns), [asdict(s) for s in tab.styles]])
+    value = digest(_style_spec(tab))
     mark = state.format_mark(sheet_id, None) if info is not None else None
     if info is None:
         out.requests += tab_formats(tab, sheet_id, grid_rows)
@@ -369,7 +392,7 @@ def tab_presentation(
         _remark(sheet_id, None, tab.role, value, state, out, undo=True)
         out.details.append(f"{tab.name}: formats set")
     elif grid_rows > info.rows:
-        out.requests += _date_columns(tab, sheet_id, info.rows, grid_rows)
+        out.requests += tab_formats(tab, sheet_id, grid_rows, info.rows)
     _widths(sheet_id, column_widths(tab, rows), info, out)
     if info is not None:
         _frozen(tab, info, out)
