@@ -7,8 +7,6 @@ from typing import Any
 
 from .model import Raw, SheetInfo, col_letter, quote
 
-DATE_FORMAT = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
-
 
 @dataclass
 class Block:
@@ -121,24 +119,6 @@ def grow(info: SheetInfo, rows: int, columns: int, out: Changes) -> None:
             f"{info.title}: grid grown to {max(rows, info.rows)} rows x "
             f"{max(columns, info.columns)} columns"
         )
-
-
-def date_format(sheet_id: int, first_row: int, last_row: int, c: int) -> dict[str, Any]:
-    """The date number format on rows [first_row, last_row) of one column."""
-    rng: dict[str, Any] = {
-        "sheetId": sheet_id,
-        "startRowIndex": first_row,
-        "endRowIndex": last_row,
-        "startColumnIndex": c,
-        "endColumnIndex": c + 1,
-    }
-    return {
-        "repeatCell": {
-            "range": rng,
-            "cell": {"userEnteredFormat": DATE_FORMAT},
-            "fields": "userEnteredFormat.numberFormat",
-        }
-    }
 
 
 def restore_formats(read: FormatRead, prior: list[list[dict[str, Any]]]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Owned tabs (Summary, History, Companies, daily counts, state) replaced whole, created
-atomically; their look is presentation.py's, their charts charts.py's."""
+atomically; their look is tablook.py's, their charts charts.py's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sheetfunnel.backends.base import OwnedTab, StageColour
 from sheetfunnel.errors import InputError
 
-from . import formats, presentation
+from . import formats, tablook
 from .changes import Block, Changes, cell_at, grow
 from .model import TAB_KEY, Raw, ReadState, SheetInfo, same, to_json
 
@@ -103,7 +103,7 @@ def owned_tab(
         out.tabs.append(tab.name)
         out.details.append(f"{tab.name}: rewritten ({height} rows)")
     grid_rows = max(info.rows, height) if differs else info.rows
-    presentation.tab_presentation(tab, rows, info.sheet_id, info, grid_rows, state, colours, out)
+    tablook.tab_presentation(tab, rows, info.sheet_id, info, grid_rows, state, colours, out)
 
 
 def _properties(tab: OwnedTab, info: SheetInfo, out: Changes) -> None:
@@ -142,7 +142,7 @@ def _create(
         "gridProperties": {
             "rowCount": grid_rows,
             "columnCount": max(width, 26),
-            **presentation.frozen_properties(tab),
+            **tablook.frozen_properties(tab),
         },
     }
     if tab.hidden:
@@ -173,7 +173,7 @@ def _create(
             }
         )
     out.undo_requests.append({"deleteSheet": {"sheetId": sheet_id}})  # its marker goes with it
-    presentation.tab_presentation(tab, rows, sheet_id, None, grid_rows, state, colours, out)
+    tablook.tab_presentation(tab, rows, sheet_id, None, grid_rows, state, colours, out)
     out.cells += sum(len(r) for r in rows)
     out.tabs.append(tab.name)
     out.details.append(f"{tab.name}: tab created ({height} rows)")
