@@ -272,7 +272,9 @@ def write_workbook(path: Path, contacts: pd.DataFrame, activities: pd.DataFrame)
                 else:
                     sheet.write(i, j, value.item() if hasattr(value, "item") else value)
         sheet.freeze_panes(1, 0)
-        sheet.set_column(0, len(frame.columns) - 1, 18)
+        for j, col in enumerate(frame.columns):  # wide enough for an e-mail, not more than 40
+            longest = int(frame[col].astype(str).str.len().max()) if len(frame) else 0
+            sheet.set_column(j, j, min(max(len(str(col)), longest) + 2, 40))
     book.close()
 
 
