@@ -85,6 +85,19 @@ def pdf_to_png(pdf: Path, png: Path, dpi: int = 110) -> Path:
     return png
 
 
+def trim(png: Path, margin: int = 24) -> None:
+    """Cut the blank page around the printed content (for the README's pictures)."""
+    from PIL import Image, ImageChops
+
+    image = Image.open(png).convert("RGB")
+    box = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()
+    if box:
+        left, top, right, bottom = box
+        w, h = image.size
+        crop = (max(0, left - margin), max(0, top - margin), min(w, right + margin))
+        image.crop((*crop, min(h, bottom + margin))).save(png)
+
+
 def main(book: str, tab: str, png: str, keep: str = "", rows: str = "0") -> None:
     """Render `tab` of `book` to `png` (first page), printing the page count; `keep`:
     comma-separated headers of the only columns shown, `rows`: how many rows."""
@@ -94,7 +107,8 @@ def main(book: str, tab: str, png: str, keep: str = "", rows: str = "0") -> None
     with LibreOffice() as office:
         tab_to_pdf(office, Path(book), tab, pdf, keep=shown, rows=int(rows))
     print(f"{tab}: {pdf_pages(pdf)} page(s)")
-    pdf_to_png(pdf, out)
+    pdf_to_png(pdf, out, dpi=200 if shown else 110)
+    trim(out)
     pdf.unlink()
 
 
