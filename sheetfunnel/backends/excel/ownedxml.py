@@ -20,6 +20,7 @@ _HEAD = (
     f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
 )
 _LOOK = ("bold", "italic", "number_format", "fill", "font", "size")
+_PLAIN: dict[str, object] = {}
 _DATE_CODES = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
@@ -36,7 +37,12 @@ def _looks(tab: OwnedTab) -> dict[tuple[int, int], dict[str, object]]:
         for r in range(style.first_row, last_row + 1):
             for c in range(style.first_column, last_col + 1):
                 out.setdefault((r, c), {}).update(set_attrs)
-    return out
+    # one shared dict per distinct look, so formats are looked up once per look, not per cell
+    shared: dict[tuple, dict[str, object]] = {}
+    return {
+        cell: shared.setdefault(tuple(look.get(a) for a in _LOOK), look)
+        for cell, look in out.items()
+    }
 
 
 def _pane(rows: int, cols: int) -> str:
@@ -84,15 +90,16 @@ def owned_sheet_xml(
 ) -> bytes:
     """A complete worksheet part holding `tab.rows` as literal values from A1."""
     looks = _looks(tab)
-    xf_cache: dict[tuple, int] = {}
+    xf_cache: dict[tuple[int, str | None], int | None] = {}
 
     def xf(look: dict[str, object], date: str | None) -> int | None:
-        if date and not look.get("number_format"):
-            look = {**look, "number_format": _DATE_CODES[date]}
-        key = tuple(look.get(a) for a in _LOOK)
+        key = (id(look), date)  # looks are shared per style overlap, dates are two kinds
         if key not in xf_cache:
-            xf_cache[key] = styles.cell_xf(**look)  # type: ignore[arg-type]
-        return xf_cache[key] or None
+            wanted = look
+            if date and not look.get("number_format"):
+                wanted = {**look, "number_format": _DATE_CODES[date]}
+            xf_cache[key] = styles.cell_xf(**wanted) or None  # type: ignore[arg-type]
+        return xf_cache[key]
 
     rows_xml: list[str] = []
     auto: dict[int, int] = {}
@@ -104,7 +111,7 @@ def owned_sheet_xml(
             for c, v in enumerate(raw)
         ]
         for c, value in enumerate(row, start=1):
-            look = looks.get((r - 1, c - 1), {})
+            look = looks.get((r - 1, c - 1), _PLAIN)
             if is_blank(value) and not look.get("fill"):
                 continue
             date = None
