@@ -169,6 +169,8 @@ class CellStyle:
     code ending in "%", DATE for "yyyy-mm-dd", else NUMBER, with the code as pattern.
     `fill`/`font`: background and text colour '#RRGGBB'. `size`: font size in points (None:
     the default, 11 in Excel, 10 in Sheets). `italic` for notes ("first sync: no history yet").
+    `align`: horizontal alignment, "right" for a header over a column of figures (Excel
+    `<alignment horizontal>`; Sheets horizontalAlignment LEFT/CENTER/RIGHT); None: the default.
     """
 
     first_row: int
@@ -181,6 +183,7 @@ class CellStyle:
     fill: str | None = None
     font: str | None = None
     size: float | None = None
+    align: Literal["left", "center", "right"] | None = None
 
 
 @dataclass(frozen=True)
