@@ -63,7 +63,10 @@ def daily_tab(
     by_day[as_of] = (as_of, *(int(v) for v in today), int(today.sum()))
     kept = sorted(by_day)[-MAX_DAYS:]
     rows = (header, *(by_day[d] for d in kept))
-    styles = [CellStyle(0, 0, 0, len(header) - 1, bold=True, fill=HEADING_FILL)]
+    styles = [
+        CellStyle(0, 0, 0, len(header) - 1, bold=True, fill=HEADING_FILL),
+        CellStyle(0, 0, 1, len(header) - 1, align="right"),
+    ]
     if len(rows) > 1:
         styles.insert(0, CellStyle(1, len(rows) - 1, 1, len(header) - 1, number_format=COUNT))
     return OwnedTab(

@@ -66,10 +66,14 @@ class Layout:
         self.styles.append(CellStyle(r, r, 0, 0, bold=True, size=14))
         return r
 
-    def heading(self, *cells: Any) -> int:
-        """A section's header row: bold on a light grey band."""
+    def heading(self, *cells: Any, text_columns: tuple[int, ...] = (0,)) -> int:
+        """A section's header row: bold on a light grey band; headers over figures (every
+        column but `text_columns`) right-aligned like the figures."""
         r = self.row(*cells)
         self.styles.append(CellStyle(r, r, 0, max(len(cells) - 1, 0), bold=True, fill=HEADING_FILL))
+        for c in range(len(cells)):
+            if c not in text_columns:
+                self.styles.append(CellStyle(r, r, c, c, align="right"))
         return r
 
     def note(self, text: str, column: int = 0) -> int:

@@ -71,7 +71,7 @@ def companies_tab(
     header += ("Owners",)
     who = owners(results)
     out = Layout()
-    out.heading(*header)
+    out.heading(*header, text_columns=(0, 4, len(header) - 1))
     codes = (None, COUNT, WHOLE, COUNT, None, *(COUNT for _ in stages))
     for row in table.itertuples(index=False):
         company = str(row.company).strip()

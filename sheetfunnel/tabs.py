@@ -283,6 +283,7 @@ def history_tab(
         styles=(
             *((CellStyle(1, len(rows) - 1, 4, 4, number_format=WHOLE),) if len(rows) > 1 else ()),
             CellStyle(0, 0, 0, last, bold=True, fill=HEADING_FILL),
+            CellStyle(0, 0, 4, 4, align="right"),
         ),
         widths=history_widths(rows),
         frozen_rows=1,

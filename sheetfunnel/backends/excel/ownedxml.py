@@ -19,7 +19,7 @@ _HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
 )
-_LOOK = ("bold", "italic", "number_format", "fill", "font", "size")
+_LOOK = ("bold", "italic", "number_format", "fill", "font", "size", "align")
 _PLAIN: dict[str, object] = {}
 _DATE_CODES = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 

@@ -157,10 +157,11 @@ class Styles:
         size: float | None = None,
         fill: str | None = None,
         font: str | None = None,
+        align: str | None = None,
     ) -> int:
         """Index of a cell format with these looks; found again by shape, so a rerun adds
         nothing. All defaults: 0 (the workbook's Normal format)."""
-        if not (number_format or bold or italic or size or fill or font):
+        if not (number_format or bold or italic or size or fill or font or align):
             return 0
         fmt_id = self._num_fmt(number_format) if number_format else 0
         font_id = 0
@@ -191,7 +192,12 @@ class Styles:
             attrs["applyFont"] = "1"
         if fill_id:
             attrs["applyFill"] = "1"
-        return self._reuse_or_append("cellXfs", etree.Element(_M + "xf", attrs), "cell format")
+        if align:
+            attrs["applyAlignment"] = "1"
+        xf = etree.Element(_M + "xf", attrs)
+        if align:
+            etree.SubElement(xf, _M + "alignment", horizontal=align)
+        return self._reuse_or_append("cellXfs", xf, "cell format")
 
     def date_styles(self) -> set[int]:
         """Indexes of cellXfs that display dates (built-in or custom date number formats)."""
