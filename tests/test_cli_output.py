@@ -11,19 +11,26 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from helpers import ROOT
 from python_calamine import CalamineWorkbook
 
+from sheetfunnel.backends.base import EPOCH_1900
 from sheetfunnel.cli import cli
 from sheetfunnel.config import load_config
+from sheetfunnel.demo import generate
 from sheetfunnel.runner import RunOptions, run_once
+from tests.gsheets_emulator.fixtures import emulator, service_account_file
+from tests.gsheets_emulator.scenario import fill
+from tests.gsheets_emulator.state import Sheet
 
 DAY = dt.date(2026, 6, 30)
 LATER = DAY + dt.timedelta(days=30)
 PEOPLE = 1500
 ENV = {"COLUMNS": "80", "LINES": "40"}
+__all__ = ["emulator"]  # the fixture
 
 
 def run(*args):
@@ -213,3 +220,40 @@ def test_the_progress_display_shows_on_a_terminal_only_and_not_under_q(synced, t
     piped = run("sync", book, "--as-of", LATER + dt.timedelta(days=2))
     assert piped.exit_code == 0
     assert "Reading" not in piped.output and "Scoring" not in piped.output
+
+
+def test_a_google_sheet_sync_counts_cells_of_columns_and_tabs_together(
+    emulator, tmp_path, monkeypatch
+):
+    contacts, activities = generate(seed=3, contacts=80, end=DAY)
+    key = emulator.create("Pipeline")
+    with emulator.lock:
+        book = emulator.spreadsheets[key]
+        book.sheets[0].title = "Contacts"
+        fill(book.sheets[0], _grid(contacts))
+        log = Sheet(1, "Activities")
+        fill(log, _grid(activities))
+        book.sheets.append(log)
+    creds = service_account_file(emulator, tmp_path, "funnel@project.iam.gserviceaccount.com")
+    monkeypatch.setenv("SHEETFUNNEL_CREDENTIALS", str(creds))
+    monkeypatch.setenv("SHEETFUNNEL_SHEETS_ENDPOINT", emulator.url)
+    result = run("sync", key, "--as-of", DAY)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = lines.index(f"Synced {key}: 80 contacts, 0 stage changes (0 forward, 0 back).")
+    assert re.fullmatch(
+        r"  wrote: \d{1,3}(,\d{3})* cells in the sheetfunnel columns and tabs", lines[at + 1]
+    )
+    assert lines[at + 2] == "  wrote: Summary, Companies, History and Funnel by day tabs"
+    assert "detail:" not in result.output and "requests" not in result.output
+
+
+def _grid(frame):
+    def cell(value):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return None
+        if isinstance(value, dt.date):
+            return (value - EPOCH_1900).days
+        return value.item() if hasattr(value, "item") else value
+
+    return [list(frame.columns)] + [[cell(v) for v in r] for r in frame.itertuples(index=False)]

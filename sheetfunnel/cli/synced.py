@@ -8,6 +8,7 @@ import shlex
 from ..backends.base import WriteResult
 from ..config import Config
 from ..report import Column, fitted, more, number
+from ..sources import is_google_sheet
 from ..sync import SyncReport
 from .terminal import Screen
 
@@ -25,15 +26,17 @@ def _hidden(config: Config) -> set[str]:
     return {name.casefold(), f"{name} (sheetfunnel)".casefold()}
 
 
-def write_lines(config: Config, write: WriteResult) -> list[str]:
+def write_lines(config: Config, write: WriteResult, target: str = "") -> list[str]:
     """What the write did (or would do), in the words of someone who uses the sheet:
-    how many cells of the contacts tab, which tabs; nothing about the file format."""
+    how many cells, which tabs; nothing about the file format."""
     lines = []
-    if write.cells_written:
-        lines.append(
-            f"{config.source.contacts_tab}: {write.cells_written:,} "
-            f"cell{'s' if write.cells_written != 1 else ''} of the sheetfunnel columns"
-        )
+    n = write.cells_written
+    if n:
+        cells = f"{n:,} cell{'s' if n != 1 else ''}"
+        if is_google_sheet(target):  # its count takes in the cells of the tabs too
+            lines.append(f"{cells} in the sheetfunnel columns and tabs")
+        else:
+            lines.append(f"{config.source.contacts_tab}: {cells} of the sheetfunnel columns")
     hidden = _hidden(config)
     tabs = [t for t in write.tabs_written if t.casefold() not in hidden]
     if tabs:
@@ -55,7 +58,7 @@ def print_sync(
     )
     for notice in report.notices:
         screen.say(f"Note: {notice}")
-    plain = write_lines(config, report.write)
+    plain = write_lines(config, report.write, report.target)
     if report.dry_run:
         screen.say(f"Dry run on {report.target}: {what}; nothing was written.")
         for line in plain:
