@@ -189,7 +189,7 @@ def stage_table(
 ) -> RenderableType:
     """The top contacts by score with their stage (colour-coded) and why; under it, how many
     more there are and (`more_how`) how to see them all."""
-    colours = {s.name: (s.colour, s.font_colour) for s in config.all_stages()}
+    colours = {s.name: (s.colour, s.font_colour or "#000000") for s in config.all_stages()}
     people = results.contacts
     top = people.sort_values(["score", "key"], ascending=[False, True]).head(limit)
     columns = [
