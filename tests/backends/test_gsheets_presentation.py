@@ -102,6 +102,8 @@ def test_summary_tab_is_styled_frozen_and_charted(
     assert summary.formats[(0, 0)]["textFormat"]["bold"] is True
     assert summary.formats[(0, 0)]["textFormat"]["fontSize"] == 14
     assert all(summary.formats[(2, c)]["textFormat"]["bold"] for c in range(3))
+    assert summary.formats[(2, 1)]["horizontalAlignment"] == "RIGHT"  # over figures
+    assert "horizontalAlignment" not in summary.formats[(2, 0)]
     assert summary.formats[(3, 1)]["numberFormat"] == {"type": "NUMBER", "pattern": "#,##0"}
     assert summary.formats[(4, 2)]["numberFormat"] == {"type": "PERCENT", "pattern": "0.0%"}
     assert (5, 0) not in summary.formats  # plain cells stay plain

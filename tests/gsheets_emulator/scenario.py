@@ -213,6 +213,7 @@ def presented_plan(data: SheetData, days: int = 1, *, shift: int = 0) -> WritePl
         styles=(
             CellStyle(0, 0, 0, 0, bold=True, size=14),
             CellStyle(2, 2, 0, 2, bold=True),
+            CellStyle(2, 2, 1, 2, align="right"),
             CellStyle(3, 3 + len(counts) - 1, 1, 1, number_format="#,##0"),
             CellStyle(3, 3 + len(counts) - 1, 2, 2, number_format="0.0%"),
         ),

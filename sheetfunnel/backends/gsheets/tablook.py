@@ -49,6 +49,9 @@ def _style_format(style: CellStyle) -> tuple[dict[str, Any], list[str]]:
     if style.fill:
         fmt["backgroundColor"] = formats.hex_colour(style.fill)
         fields.append("userEnteredFormat.backgroundColor")
+    if style.align:
+        fmt["horizontalAlignment"] = style.align.upper()
+        fields.append("userEnteredFormat.horizontalAlignment")
     return fmt, fields
 
 
