@@ -95,15 +95,21 @@ def engine_contacts(
     contacts: pd.DataFrame, ours: list[str], override: Override, config: Config
 ) -> pd.DataFrame:
     """The contacts the engine scores: without our managed columns, with our override column
-    under its configured header (empty when it is created by this sync, so the run does not
-    report the override column as missing)."""
+    under its configured header."""
     keep = [c for c in ours if c != override.frame_name]
     frame = contacts.drop(columns=keep)
     header = (config.columns.stage_override or "").strip()
-    if override.column is None:
+    if override.column is None or override.frame_name is None:
         return frame
-    if override.frame_name is None:
-        return frame.assign(**{header: None})
     if override.frame_name != header:
         frame = frame.rename(columns={override.frame_name: header})
     return frame
+
+
+def engine_config(config: Config, override: Override) -> Config:
+    """The config the engine scores with: without the override column while this sync is
+    creating it (so the run does not report it as missing from the sheet)."""
+    if override.column is None or override.frame_name is not None:
+        return config
+    columns = config.columns.model_copy(update={"stage_override": None})
+    return config.model_copy(update={"columns": columns})

@@ -121,7 +121,7 @@ def sync(
     override = presentation.override_column(config, data, taken)
     progress.step(f"Scoring {len(data.contacts):,} contacts")
     results = engine.score(
-        config,
+        presentation.engine_config(config, override),
         presentation.engine_contacts(data.contacts, ours, override, config),
         data.activities,
         as_of=as_of,
