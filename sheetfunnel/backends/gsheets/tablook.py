@@ -129,47 +129,49 @@ def _display(value: Raw, code: str | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def column_widths(tab: OwnedTab, rows: list[list[Raw]]) -> list[int]:
+def column_widths(tab: OwnedTab, rows: list[list[Raw]]) -> list[int | None]:
     """Pixel width of each column of the tab: as given, else from its contents (a lone text in
-    its row, a title, spills over its neighbours and is not counted)."""
+    its row, a title, spills over its neighbours and is not counted). A hidden tab (the state
+    tab) is not sized from its contents: None leaves a width as it is."""
     width = max((len(r) for r in rows), default=0)
-    codes: dict[tuple[int, int], str | None] = {}
-    for s in tab.styles:
-        if s.number_format:
-            for r in range(s.first_row, min(s.last_row + 1, len(rows))):
-                for c in range(s.first_column, s.last_column + 1):
-                    codes[(r, c)] = s.number_format
+    given = [tab.widths[c] if c < len(tab.widths) else 0 for c in range(width)]
+    if tab.hidden:
+        return [pixels(g) if g else None for g in given]
+    coded = [s for s in tab.styles if s.number_format]
+    dates = set(tab.date_columns)
     chars = [0] * width
     for r, row in enumerate(rows):
-        filled = [c for c, v in enumerate(row) if v not in (None, "")]
+        filled = [c for c, v in enumerate(row) if v is not None and v != ""]
         if len(filled) == 1 and isinstance(row[filled[0]], str):
             continue
         for c in filled:
-            code = "yyyy-mm-dd" if c in tab.date_columns else codes.get((r, c))
-            chars[c] = max(chars[c], len(_display(row[c], code)))
-    out = []
-    for c in range(width):
-        given = tab.widths[c] if c < len(tab.widths) else 0
-        out.append(pixels(given) if given else pixels(min(max(chars[c] + 2, 6), 60)))
-    return out
+            v = row[c]
+            if isinstance(v, str):
+                n = len(v)
+            else:
+                code = "yyyy-mm-dd" if c in dates else None
+                for st in coded:  # the last style over the cell wins
+                    if st.first_row <= r <= st.last_row and st.first_column <= c <= st.last_column:
+                        code = st.number_format
+                n = len(_display(v, code))
+            if n > chars[c]:
+                chars[c] = n
+    return [pixels(g) if g else pixels(min(max(chars[c] + 2, 6), 60)) for c, g in enumerate(given)]
 
 
-def _widths(sheet_id: int, wanted: list[int], info: SheetInfo | None, out: Changes) -> None:
+def _widths(sheet_id: int, wanted: list[int | None], info: SheetInfo | None, out: Changes) -> None:
     """updateDimensionProperties for the columns whose width differs (runs of equal widths in
-    one request); undo puts the read widths back."""
+    one request); undo puts the read widths back. None: left as it is."""
     c = 0
     while c < len(wanted):
-        if info is not None and info.width(c) == wanted[c]:
+        px = wanted[c]
+        if px is None or (info is not None and info.width(c) == px):
             c += 1
             continue
         end = c + 1
-        while (
-            end < len(wanted)
-            and wanted[end] == wanted[c]
-            and (info is None or info.width(end) != wanted[end])
-        ):
+        while end < len(wanted) and wanted[end] == px and (info is None or info.width(end) != px):
             end += 1
-        out.requests.append(width_request(sheet_id, c, end, wanted[c]))
+        out.requests.append(width_request(sheet_id, c, end, px))
         if info is not None:
             for k in range(c, end):
                 out.undo_requests.append(width_request(sheet_id, k, k + 1, info.width(k)))
