@@ -259,7 +259,7 @@ def calibrate_command(
         as_of=as_of.date() if as_of else None,
     )
     written = save(cal, out_dir, write_config=file if write else None, force=force)
-    out = Console()
+    out = Screen()  # whole tables when piped
     for table in tables(cal):
         out.print(table)
     auc, spread = cal.evaluation.auc, cal.evaluation.spread
