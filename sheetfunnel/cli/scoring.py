@@ -155,14 +155,14 @@ def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, forc
         "results into the workbook. Open it to see:",
         "  - tab Contacts: the columns Score, Fit, Engagement, Stage (coloured by stage), "
         "Stage since, Next action and Why, after the sample's own columns",
-        "  - tab Summary: the funnel, leads versus prospects, conversion, by source and owner",
+        "  - tab Summary: the funnel and its charts, conversion, by source and by owner",
         "  - tab Companies: per company its contacts, best score and most advanced stage",
         "  - tab History: one row per stage change (a second sync adds the changes since)",
-        "  - tab Funnel by day: the stage counts of each sync day, which the Summary charts",
+        "  - tab Funnel by day: the stage counts of each sync day, charted in the Summary",
         "Next, on your own sheet (a .xlsx or .csv file, or a Google Sheet URL):",
-        "  sheetfunnel init your-sheet.xlsx               # map its columns and activities",
-        "  sheetfunnel sync your-sheet.xlsx               # score it, write the results in",
-        "  sheetfunnel watch your-sheet.xlsx --every 15m  # keep it up to date",
+        "  sheetfunnel init your-sheet.xlsx              # map its columns and activities",
+        "  sheetfunnel sync your-sheet.xlsx              # score it, write the results in",
+        "  sheetfunnel watch your-sheet.xlsx --every 15m # keep it up to date",
     ]
     for line in say:
         stderr.say(line)
