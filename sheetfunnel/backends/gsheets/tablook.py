@@ -138,24 +138,29 @@ def column_widths(tab: OwnedTab, rows: list[list[Raw]]) -> list[int | None]:
     if tab.hidden:
         return [pixels(g) if g else None for g in given]
     coded = [s for s in tab.styles if s.number_format]
+    by_column = [
+        [st for st in coded if st.first_column <= c <= st.last_column] for c in range(width)
+    ]
     dates = set(tab.date_columns)
     chars = [0] * width
+    widest: dict[tuple[int, str | None], float] = {}  # the longest number shown per format
     for r, row in enumerate(rows):
         filled = [c for c, v in enumerate(row) if v is not None and v != ""]
         if len(filled) == 1 and isinstance(row[filled[0]], str):
             continue
         for c in filled:
             v = row[c]
-            if isinstance(v, str):
-                n = len(v)
-            else:
-                code = "yyyy-mm-dd" if c in dates else None
-                for st in coded:  # the last style over the cell wins
-                    if st.first_row <= r <= st.last_row and st.first_column <= c <= st.last_column:
-                        code = st.number_format
-                n = len(_display(v, code))
-            if n > chars[c]:
-                chars[c] = n
+            if isinstance(v, str | bool):
+                chars[c] = max(chars[c], len(str(v)))
+                continue
+            code = "yyyy-mm-dd" if c in dates else None
+            for st in by_column[c]:  # the last style over the cell wins
+                if st.first_row <= r <= st.last_row:
+                    code = st.number_format
+            key = (c, code)
+            if abs(v) * (10 if v < 0 else 1) > widest.get(key, -1):
+                widest[key] = abs(v) * (10 if v < 0 else 1)
+                chars[c] = max(chars[c], len(_display(v, code)))
     return [pixels(g) if g else pixels(min(max(chars[c] + 2, 6), 60)) for c, g in enumerate(given)]
 
 
