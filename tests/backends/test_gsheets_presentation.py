@@ -107,6 +107,7 @@ def test_summary_tab_is_styled_frozen_and_charted(
     assert summary.formats[(3, 1)]["numberFormat"] == {"type": "NUMBER", "pattern": "#,##0"}
     assert summary.formats[(4, 2)]["numberFormat"] == {"type": "PERCENT", "pattern": "0.0%"}
     assert (5, 0) not in summary.formats  # plain cells stay plain
+    assert summary.formats[(1, 1)]["numberFormat"]["type"] == "DATE"  # the as-of date
     assert summary.extra["gridProperties"]["frozenRowCount"] == 3
     # widths from the contents: the lone title does not widen column A
     assert summary.column_sizes[0] == 10 * 7 + 5  # "Prospect" + 2

@@ -173,7 +173,7 @@ def presented_plan(data: SheetData, days: int = 1, *, shift: int = 0) -> WritePl
     total = sum(int(r[1]) for r in counts) or 1
     rows = (
         ("Pipeline summary",),
-        ("as of 2026-06-30",),
+        ("As of", dt.date(2026, 6, 30)),
         ("Stage", "Contacts", "Share"),
         *((r[0], r[1], int(r[1]) / total) for r in counts),
     )

@@ -4,6 +4,7 @@ the tab differs (see presentation.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
@@ -77,10 +78,35 @@ def _open_ended(tab: OwnedTab) -> list[tuple[CellStyle, bool]]:
     return [(s, s.first_row >= 1 and s.last_row == last) for s in tab.styles]
 
 
+def date_cells(tab: OwnedTab) -> list[tuple[int, int, int]]:
+    """(column, first row, last row + 1) runs of cells holding a date outside the date columns
+    and outside every number-format style (the As-of date): a date sent as a value is a bare
+    serial in Sheets until formatted (Excel formats a date cell by itself)."""
+    dates = set(tab.date_columns)
+    coded = [s for s in tab.styles if s.number_format]
+    runs: list[tuple[int, int, int]] = []
+    for r, row in enumerate(tab.rows):
+        for c, v in enumerate(row):
+            if c in dates or not isinstance(v, dt.date):
+                continue
+            if any(
+                s.first_row <= r <= s.last_row and s.first_column <= c <= s.last_column
+                for s in coded
+            ):
+                continue
+            last = runs[-1] if runs else None
+            if last is not None and last[0] == c and last[2] == r:
+                runs[-1] = (c, last[1], r + 1)
+            else:
+                runs.append((c, r, r + 1))
+    return runs
+
+
 def _style_spec(tab: OwnedTab) -> list[Any]:
     """What the tab's format digest covers (open-ended styles without their last row)."""
     return [
         list(tab.date_columns),
+        date_cells(tab),
         [
             {**asdict(s), "last_row": "end" if to_end else s.last_row}
             for s, to_end in _open_ended(tab)
@@ -92,6 +118,16 @@ def tab_formats(tab: OwnedTab, sheet_id: int, rows: int, first: int = 0) -> list
     """Date columns and open-ended styles over the grid's rows from `first` to `rows`, each
     other style over its rectangle (when `first` is 0), in order."""
     out = _date_columns(tab, sheet_id, first, rows)
+    for c, r0, r1 in date_cells(tab) if not first else ():
+        out.append(
+            {
+                "repeatCell": {
+                    "range": grid_range(sheet_id, r0, r1, c, c + 1),
+                    "cell": {"userEnteredFormat": {"numberFormat": number_format("yyyy-mm-dd")}},
+                    "fields": "userEnteredFormat.numberFormat",
+                }
+            }
+        )
     for s, to_end in _open_ended(tab):
         fmt, fields = _style_format(s)
         if not fields or (first and not to_end):
