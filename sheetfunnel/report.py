@@ -21,7 +21,10 @@ from rich.text import Text
 from .config import Config
 from .engine import Results
 from .summary import Summary
+from .tabs import LVP_LABELS
 
+#: The stage kinds on the ladder; the others (disqualified, lost) left the funnel.
+LADDER_KINDS = ("lead", "prospect", "customer")
 #: A column's part in the layout: a key is never cut, text shortens, fixed stays whole.
 Role = Literal["key", "fixed", "text"]
 #: Space between two columns.
@@ -49,10 +52,11 @@ def _len(cell: Cell) -> int:
     return cell.cell_len if isinstance(cell, Text) else Text(cell).cell_len
 
 
-def _natural(column: Column, cells: Sequence[Cell]) -> int:
-    """The width a column needs to show every cell whole (a header may wrap at spaces)."""
+def _natural(column: Column, cells: Sequence[Cell], *, wrap: bool = False) -> int:
+    """The width a column needs to show every cell whole; with `wrap`, a number's header
+    may wrap at its spaces."""
     header = len(column.header)
-    if column.right:  # a number's header may wrap at its spaces
+    if wrap and column.right:
         header = max((len(w) for w in column.header.split()), default=0)
     return max([header, *(_len(c) for c in cells)])
 
@@ -66,9 +70,10 @@ def layout(
     fixed columns are never narrowed. No width: every column whole.
     """
     natural = [_natural(c, [r[i] for r in rows]) for i, c in enumerate(columns)]
+    if width is None or sum(natural) + GAP * (len(columns) - 1) <= width:
+        return list(natural)
+    natural = [_natural(c, [r[i] for r in rows], wrap=True) for i, c in enumerate(columns)]
     shown: list[int | None] = list(natural)
-    if width is None:
-        return shown
     order = sorted({c.drop for c in columns if c.drop}, reverse=True)
     while True:
         kept = [i for i, w in enumerate(shown) if w is not None]
@@ -229,29 +234,40 @@ def stage_table(
     return Group(*parts)
 
 
+def funnel_table(summary: Summary, *, width: int | None = None) -> Table:
+    """The ladder with count, share and conversion to the next stage (of the contacts at a
+    stage or beyond, the share at the next stage or beyond), then the exits apart, as the
+    Summary tab has it."""
+    stages = summary.stages
+    ladder = stages[stages["kind"].isin(LADDER_KINDS)]
+    gone = stages[~stages["kind"].isin(LADDER_KINDS)]
+    counts = ladder["contacts"].astype("int64").tolist()
+    reached = [sum(counts[i:]) for i in range(len(counts))]
+    rows: list[list[Cell]] = []
+    for i, row in enumerate(ladder.itertuples()):
+        last = i + 1 == len(counts)
+        nxt = reached[i + 1] / reached[i] if not last and reached[i] else None
+        rows.append(
+            [str(row.stage), f"{row.contacts:,}", _pct(row.share), "" if last else _pct(nxt)]
+        )
+    if len(gone):
+        rows.append([Text("Left the funnel", style="bold"), "", "", ""])
+        for row in gone.itertuples():
+            rows.append([str(row.stage), f"{row.contacts:,}", _pct(row.share), ""])
+    total = [Text("All contacts", style="bold"), Text(f"{summary.contacts:,}", style="bold")]
+    rows.append([*total, "", ""])
+    columns = [Column("Stage"), Column("Contacts", right=True), Column("Share", right=True)]
+    columns.append(Column("To next stage", right=True))
+    return fitted(columns, rows, width, title=f"Funnel as of {summary.as_of:%Y-%m-%d}")
+
+
 def summary_tables(summary: Summary, *, width: int | None = None) -> Iterator[RenderableType]:
     """Stage counts, leads versus prospects, conversion, and the breakdowns."""
-    kinds = {"lead": "lead", "prospect": "prospect", "customer": "customer"}
-    stages = fitted(
-        [
-            Column("Stage"),
-            Column("Counts as"),
-            Column("Contacts", right=True),
-            Column("Share", right=True),
-        ],
-        [
-            [row.stage, kinds.get(row.kind, "exit"), f"{row.contacts:,}", _pct(row.share)]
-            for row in summary.stages.itertuples()
-        ]
-        + [[Text("Total", style="bold"), "", Text(f"{summary.contacts:,}", style="bold"), ""]],
-        width,
-        title=f"Funnel as of {summary.as_of:%Y-%m-%d}",
-    )
-    yield stages
+    yield funnel_table(summary, width=width)
 
     rows: list[list[Cell]] = []
     for metric, row in summary.lead_vs_prospect.iterrows():
-        cells: list[Cell] = [str(metric).capitalize()]
+        cells: list[Cell] = [LVP_LABELS.get(str(metric), (str(metric).capitalize(),))[0]]
         for value in (row["leads"], row["prospects"]):
             if "share" in str(metric):
                 cells.append(_pct(value))
@@ -271,7 +287,7 @@ def summary_tables(summary: Summary, *, width: int | None = None) -> Iterator[Re
         [
             ["Lead to prospect", _pct(c["lead_to_prospect"])],
             ["Prospect to customer (win rate)", _pct(c["prospect_to_customer"])],
-            ["Customers of all contacts", _pct(c["customer_rate"])],
+            ["Customers among all contacts", _pct(c["customer_rate"])],
             ["Median days from first touch to prospect", _num(c["median_days_to_prospect"], 0)],
             [
                 f"Stale leads (no activity for {summary.stale_after_days:g} days)",
@@ -279,7 +295,7 @@ def summary_tables(summary: Summary, *, width: int | None = None) -> Iterator[Re
             ],
         ],
         width,
-        title="Conversion",
+        title="Conversion and velocity",
     )
 
     for field, frame in summary.by_group.items():

@@ -77,7 +77,7 @@ def test_score_piped_at_80_columns_cuts_no_key_and_no_why(synced):
         f"… and {PEOPLE - 20:,} more (sheetfunnel score {folder / 'demo.xlsx'} --top {PEOPLE} "
         "lists them all)"
     ) in lines
-    assert re.search(rf"^Total +{PEOPLE:,}$", out, re.M)  # thousands separators
+    assert re.search(rf"^All contacts +{PEOPLE:,}$", out, re.M)  # thousands separators
     assert "\x1b[" not in out  # no colour codes in a pipe
     assert all(line == line.rstrip() for line in lines)  # no trailing spaces
 
