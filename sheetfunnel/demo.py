@@ -19,6 +19,7 @@ import pandas as pd
 import xlsxwriter
 
 from .errors import InputError
+from .progress import SILENT, Progress
 
 if TYPE_CHECKING:
     from .sync import SyncReport
@@ -271,7 +272,9 @@ def write_workbook(path: Path, contacts: pd.DataFrame, activities: pd.DataFrame)
                 else:
                     sheet.write(i, j, value.item() if hasattr(value, "item") else value)
         sheet.freeze_panes(1, 0)
-        sheet.set_column(0, len(frame.columns) - 1, 18)
+        for j, col in enumerate(frame.columns):  # wide enough for an e-mail, not more than 40
+            longest = int(frame[col].astype(str).str.len().max()) if len(frame) else 0
+            sheet.set_column(j, j, min(max(len(str(col)), longest) + 2, 40))
     book.close()
 
 
@@ -282,6 +285,7 @@ def create_demo(
     contacts: int = 500,
     end: dt.date | None = None,
     force: bool = False,
+    progress: Progress = SILENT,
 ) -> Demo:
     """Write `demo.xlsx` and its `sheetfunnel.toml` into `folder`."""
     folder = Path(folder)
@@ -295,7 +299,9 @@ def create_demo(
         )
     end = end or dt.date.today()
     folder.mkdir(parents=True, exist_ok=True)
+    progress.step(f"Making {contacts:,} sample contacts and their activity")
     people, acts = generate(seed, contacts, end)
+    progress.step(f"Writing the sample workbook {workbook}")
     write_workbook(workbook, people, acts)
     config.write_text(files("sheetfunnel").joinpath("default.toml").read_text("utf-8"), "utf-8")
     return Demo(workbook, config, end)
@@ -308,15 +314,20 @@ def run_demo(
     contacts: int = 500,
     end: dt.date | None = None,
     force: bool = False,
+    progress: Progress = SILENT,
 ) -> tuple[Demo, SyncReport]:
     """Create the demo and sync it: the workbook then shows what a sync writes (managed
     columns, stage colours, Summary and History tabs), as the user's own sheet will."""
     from .config import load_config
     from .runner import RunOptions, run_once
 
-    made = create_demo(folder, seed=seed, contacts=contacts, end=end, force=force)
+    made = create_demo(
+        folder, seed=seed, contacts=contacts, end=end, force=force, progress=progress
+    )
     options = RunOptions(command="demo", backup=False)
-    result = run_once(str(made.workbook), load_config(made.config), options, as_of=made.as_of)
+    result = run_once(
+        str(made.workbook), load_config(made.config), options, as_of=made.as_of, progress=progress
+    )
     if result.error is not None:
         raise result.error
     assert result.report is not None  # a first run is never skipped as unchanged

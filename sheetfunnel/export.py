@@ -29,7 +29,15 @@ from .ownership import keep_owner, new_file_mode
 GENERATOR = "sheetfunnel"
 FORMATS = (".csv", ".json", ".xlsx")
 #: Working columns of the results that exports leave out.
-_INTERNAL = {"row", "rank", "kind", "direct", "prospect_since", "stage_override"}
+_INTERNAL = {
+    "row",
+    "rank",
+    "kind",
+    "direct",
+    "prospect_since",
+    "evidence_since",
+    "stage_override",
+}
 
 
 def contacts_table(results: Results) -> pd.DataFrame:

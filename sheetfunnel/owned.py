@@ -48,9 +48,13 @@ def configured_headers(config: Config) -> dict[str, str]:
 
 
 def configured_tabs(config: Config) -> dict[str, str]:
-    """Owned tab role -> the title the config gives it."""
+    """Owned tab role -> the title the config gives it (no Companies tab when it is "")."""
     out = config.output
-    return {"summary": out.summary_tab, "history": out.history_tab, "state": out.state_tab}
+    tabs = {"summary": out.summary_tab, "history": out.history_tab, "state": out.state_tab}
+    if out.companies_tab.strip():
+        tabs["companies"] = out.companies_tab
+    tabs["daily"] = out.daily_tab
+    return tabs
 
 
 def _free(wanted: str, taken: set[str], limit: int | None = None) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .backends.base import OwnedTab
 from .config import Config
+from .layout import COUNT, WHOLE, Layout
 
 
 def companies(config: Config, results: pd.DataFrame) -> pd.DataFrame:
@@ -45,3 +47,62 @@ def companies(config: Config, results: pd.DataFrame) -> pd.DataFrame:
     out[order] = per_stage
     out = out.sort_values(["best_score", "total_score"], ascending=False, kind="stable")
     return out.reset_index(drop=True)[columns]
+
+
+def owners(results: pd.DataFrame) -> pd.Series:
+    """Per folded company name, its contacts' owners (distinct, sorted, comma-joined)."""
+    if "owner" not in results or "company" not in results:
+        return pd.Series(dtype="string")
+    named = results[results["company"].notna() & results["owner"].notna()]
+    who = named["owner"].astype("string").str.strip()
+    key = named["company"].astype("string").str.strip().str.casefold()
+    frame = pd.DataFrame({"key": key, "owner": who})
+    frame = frame[frame["owner"].ne("")]
+    return frame.groupby("key")["owner"].agg(lambda s: ", ".join(sorted(set(s))))
+
+
+def companies_tab(
+    name: str, table: pd.DataFrame, results: pd.DataFrame, config: Config
+) -> OwnedTab:
+    """The Companies tab: per company its contacts, best and total score, most advanced
+    stage (coloured like the Stage column), contacts per stage and owner(s), best first."""
+    stages = [s.name for s in config.all_stages()]
+    header = ("Company", "Contacts", "Best score", "Total score", "Most advanced stage", *stages)
+    header += ("Owners",)
+    who = owners(results)
+    out = Layout()
+    out.heading(*header, text_columns=(0, 4, len(header) - 1))
+    codes = (None, COUNT, WHOLE, COUNT, None, *(COUNT for _ in stages))
+    for row in table.itertuples(index=False):
+        company = str(row.company).strip()
+        per_stage = [row[5 + i] for i in range(len(stages))]
+        owner = who.get(company.casefold())
+        out.row(
+            company,
+            row.contacts,
+            row.best_score,
+            row.total_score,
+            row.top_stage,
+            *per_stage,
+            owner,
+            formats=codes,
+        )
+    longest = max((len(str(r[0])) for r in out.rows[1:]), default=10)
+    owner_len = max((len(str(r[-1])) for r in out.rows[1:] if r and r[-1]), default=8)
+    widths = (
+        float(min(max(longest + 2, 12), 40)),
+        10.0,
+        11.0,
+        11.0,
+        20.0,
+        *(max(9.0, len(s) + 3.0) for s in stages),
+        float(min(max(owner_len + 2, 10), 40)),
+    )
+    return out.tab(
+        "companies",
+        name,
+        widths=widths,
+        frozen_rows=1,
+        frozen_columns=1,
+        stage_columns=(4,),
+    )

@@ -21,6 +21,7 @@ from .config import Config
 from .errors import MOSTLY_UNMATCHED_EXIT, BusyError, SheetfunnelError
 from .locking import default_state_dir, run_lock, target_id
 from .owned import stage_edits
+from .progress import SILENT, Progress
 from .runlog import (
     Outcome,
     RunRecord,
@@ -101,12 +102,14 @@ def run_once(
     now: Callable[[], dt.datetime] = utc_now,
     on_wait: Callable[[Path, float], None] | None = None,
     opener: Callable[..., Backend] = open_backend,
+    progress: Progress = SILENT,
 ) -> RunResult:
     """Run one sync of `target` under its lock and log it; never raises a SheetfunnelError
     or another Exception (they come back in the result and the record).
 
     `as_of` defaults to the day of `now()` in the config's time zone. `opener` opens the
-    backend (sources.open_backend; tests pass another to reach an emulator).
+    backend (sources.open_backend; tests pass another to reach an emulator). `progress`
+    hears when the long steps (read, score, write) begin.
     """
     start = now()
     clock = time.perf_counter()
@@ -130,7 +133,7 @@ def run_once(
         else:
             lock = run_lock(target, state_dir(config), wait=options.wait, on_wait=on_wait)
         with lock:
-            result = _locked_run(target, config, options, day, base, opener, start)
+            result = _locked_run(target, config, options, day, base, opener, start, progress)
     except BusyError as ex:
         result = RunResult(replace(base, outcome="busy", error=str(ex), exit_code=6), error=ex)
     except SheetfunnelError as ex:
@@ -175,6 +178,7 @@ def _locked_run(
     base: RunRecord,
     opener: Callable[..., Backend],
     start: dt.datetime,
+    progress: Progress = SILENT,
 ) -> RunResult:
     store = StateStore(state_dir(config))
     who = target_id(target)
@@ -192,6 +196,7 @@ def _locked_run(
     if mode == "file":
         seen = file_fingerprint(path)
     else:
+        progress.step(f"Reading {target}")
         inputs = read_inputs(backend, config)
         seen = inputs_fingerprint(inputs, config)
     stamp = Stamp(input=seen, as_of=day.isoformat(), config=config_fingerprint(config))
@@ -207,6 +212,7 @@ def _locked_run(
         rebuild=options.rebuild,
         target=str(target),
         inputs=inputs,
+        progress=progress,
     )
     outcome: Outcome
     if report.dry_run:

@@ -100,7 +100,74 @@ def assign_stages(
         index=contacts.index,
     )
     out["prospect_since"] = _prospect_since(config, scores, out["kind"])
+    out["evidence_since"] = evidence_since(config, contacts, scores, out["stage"], as_of)
     return out, notices
+
+
+def out_empty(n: int) -> np.ndarray:
+    """n empty dates."""
+    return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+
+
+def evidence_since(
+    config: Config,
+    contacts: pd.DataFrame,
+    scores: Scores,
+    stage: pd.Series,
+    as_of: pd.Timestamp,
+) -> np.ndarray:
+    """The day the evidence for each contact's stage appeared (the Stage since of a contact
+    sheetfunnel meets for the first time, instead of the sync date):
+
+    - a stage requiring activity types (requires_any / requires_all): the first activity that
+      satisfied it (the earliest of any, the latest first occurrence of all), e.g. the first
+      purchase for a Customer: the close;
+    - the first rung (the floor): the created date, else the first activity;
+    - a stage reached by thresholds alone (min_engagement...): the latest activity, the last
+      day its score is known to have met them;
+    - no evidence in the data (a stage set by hand, no dated activity): the as-of date.
+    Never later than the as-of date.
+    """
+    n = len(stage)
+    nat = np.datetime64("NaT", "ns")
+    index = {t: i for i, t in enumerate(scores.types)}
+    seen = scores.first_seen.astype("datetime64[ns]")
+    last = scores.table["last_activity"].to_numpy(dtype="datetime64[ns]")
+    created = (
+        contacts["created"].to_numpy(dtype="datetime64[ns]")
+        if "created" in contacts
+        else np.full(n, nat)
+    )
+    first_any = (
+        pd.DataFrame(seen).min(axis=1).to_numpy("datetime64[ns]")
+        if n and seen.shape[1]
+        else out_empty(n)
+    )
+    floor = np.where(np.isnat(created), first_any, created)
+    out = out_empty(n)
+    names = stage.to_numpy(dtype=object)
+    for rank, s in enumerate(config.all_stages()):
+        mask = names == s.name
+        if not mask.any():
+            continue
+        parts = []
+        if s.requires_any:
+            cols = seen[mask][:, [index[t] for t in s.requires_any]]
+            parts.append(pd.DataFrame(cols).min(axis=1).to_numpy("datetime64[ns]"))
+        if s.requires_all:
+            cols = seen[mask][:, [index[t] for t in s.requires_all]]
+            frame = pd.DataFrame(cols)
+            parts.append(frame.max(axis=1, skipna=False).to_numpy("datetime64[ns]"))
+        if parts:
+            date = parts[0] if len(parts) == 1 else np.maximum(parts[0], parts[1])
+        elif rank == 0:
+            date = floor[mask]
+        else:
+            date = last[mask]
+        out[mask] = date
+    today = np.datetime64(as_of.normalize().to_datetime64(), "ns")
+    out = np.where(np.isnat(out) | (out > today), today, out)
+    return pd.Series(out).dt.normalize().to_numpy("datetime64[ns]")
 
 
 def _prospect_since(config: Config, scores: Scores, kind: pd.Series) -> np.ndarray:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from . import engine, owned
+from . import engine, owned, presentation
 from .backends.base import (
     Backend,
     CellValue,
@@ -27,9 +27,12 @@ from .backends.base import (
     WriteResult,
 )
 from .config import Config
+from .daily import daily_tab, trend_chart
 from .history import history_table, previous_sync, stage_flow
 from .normalise import Notice
 from .owned import Names, Previous
+from .progress import SILENT, Progress
+from .rollup import companies_tab
 from .tabs import history_tab, summary_tab
 
 
@@ -95,6 +98,7 @@ def sync(
     rebuild: bool = False,
     target: str = "",
     inputs: Inputs | None = None,
+    progress: Progress = SILENT,
 ) -> SyncReport:
     """Score the spreadsheet behind `backend` and write the results back into it.
 
@@ -103,16 +107,22 @@ def sync(
     keeps its Stage since date (or gets back the date of its last History entry into that
     stage when the cell was cleared), a changed stage starts on the as-of date. `inputs`:
     what `read_inputs` already read from this backend (the sync then reads nothing).
+    `progress` hears when reading, scoring and writing begin.
     """
     out = config.output
-    inputs = inputs or read_inputs(backend, config)
+    if inputs is None:
+        progress.step(f"Reading {target or 'the spreadsheet'}")
+        inputs = read_inputs(backend, config)
     data, lookups = inputs.data, inputs.lookups
     owned.check_duplicates(config, data)
     names = owned.resolve_names(config, data)
     ours = [c for c in data.ownership.columns.values() if c in data.contacts.columns]
+    taken = {h.strip().casefold() for h in names.columns.values()}
+    override = presentation.override_column(config, data, taken)
+    progress.step(f"Scoring {len(data.contacts):,} contacts")
     results = engine.score(
-        config,
-        data.contacts.drop(columns=ours),
+        presentation.engine_config(config, override),
+        presentation.engine_contacts(data.contacts, ours, override, config),
         data.activities,
         as_of=as_of,
         lookups=lookups,
@@ -139,12 +149,27 @@ def sync(
         as_of_day,
         previous_sync(data.owned.get("summary", ()), as_of_day, config, data.serial_epoch),
     )
-    summary = summary_tab(names.tabs["summary"], results.summary, flow)
+    daily = daily_tab(
+        names.tabs["daily"],
+        data.owned.get("daily", ()),
+        results.summary.stages,
+        as_of_day,
+        config,
+        data.serial_epoch,
+    )
+    trend = trend_chart(daily, config)
+    summary = summary_tab(names.tabs["summary"], results.summary, flow, config, trend=trend)
     state = owned.state_tab(
         names.tabs["state"], data.owned.get("state", ()), people["key"], people["stage"], since
     )
+    tabs = [summary, history, daily, state]
+    if "companies" in names.tabs:
+        tabs.insert(1, companies_tab(names.tabs["companies"], results.companies, people, config))
     typed = owned.typed_notice(config, before.typed, names.columns["stage"])
-    plan = build_plan(config, data, results, since, names, tabs=(summary, history, state))
+    plan = build_plan(config, data, results, since, names, tabs=tuple(tabs))
+    if override.column is not None:
+        plan = replace(plan, columns=(*plan.columns, override.column))
+    progress.step(f"{'Checking' if dry_run else 'Writing'} {target or data.source}")
     written = backend.write(plan, data, dry_run=dry_run)
     return SyncReport(
         target=target or data.source,
@@ -171,7 +196,9 @@ def stage_changes(
 
     `before` is what the last sync wrote (`owned.previous`), never what the user typed over
     it. A contact keeps its Stage since date while its stage holds; a changed stage starts
-    today. On the first sync nothing is a change. A contact new since the last sync is
+    today; a contact met for the first time (all of them on a first sync) gets the day the
+    evidence for its stage appeared (`stages.evidence_since`). On the first sync nothing is a
+    change. A contact new since the last sync is
     recorded as entering the funnel (from = ""). With `rebuild`, an empty Stage since of a
     stage that holds is taken back from the contact's last entry into it in `history` (a
     frame from `history.history_table`).
@@ -191,6 +218,10 @@ def stage_changes(
         into = who.map(last["to_stage"]).astype("string")
         usable = into.eq(people["stage"]).fillna(False).to_numpy(bool) & same
         kept = kept.where(kept.notna() | ~usable, entered.astype("datetime64[ns]"))
+    if "evidence_since" in people:
+        fresh = stage_before.isna().to_numpy(bool)
+        evidence = pd.Series(people["evidence_since"].to_numpy("datetime64[ns]"), index=kept.index)
+        kept = kept.where(kept.notna() | ~fresh, evidence)
     since = kept.fillna(today)
     if before.first_sync:
         moved = np.zeros(len(people), dtype=bool)
@@ -285,12 +316,14 @@ def build_plan(
         "why": (why_cells(config, people), "text"),
     }
     columns = tuple(
-        ManagedColumn(
-            field=field,
-            header=headers[field],
-            kind=kind,  # type: ignore[arg-type]
-            values=spread(series, kind),
-            letter=letters.get(configured[field]),
+        presentation.present(
+            ManagedColumn(
+                field=field,
+                header=headers[field],
+                kind=kind,  # type: ignore[arg-type]
+                values=spread(series, kind),
+                letter=letters.get(configured[field]),
+            )
         )
         for field, (series, kind) in values.items()
     )

@@ -32,7 +32,10 @@ def unmatched_notice(
         shown = repr(name) if name else "blank"
         lines.append(f"  {shown:<{width}}  {int(counts[i]):>6,}  {', '.join(near) or '-'}")
     if len(order) > 15:
-        lines.append(f"  ... and {len(order) - 15} more names")
+        lines.append(
+            f"  … and {len(order) - 15:,} more names (`sheetfunnel init` on the sheet, with "
+            "--dry-run, lists and maps them all)"
+        )
     first = next((n for n in names if n), "the name")
     name, type_id = example or (first, "<activity type>")
     lines.append(

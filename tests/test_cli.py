@@ -55,7 +55,15 @@ def test_demo_creates_a_workbook_and_config_and_prints_the_funnel(demo):
     assert "Funnel as of 2026-06-30" in result.output
     assert "Leads versus prospects" in result.output
     book = CalamineWorkbook.from_path(str(folder / "demo.xlsx"))
-    assert book.sheet_names == ["Contacts", "Activities", "Summary", "History", "sheetfunnel"]
+    assert book.sheet_names == [
+        "Contacts",
+        "Activities",
+        "Summary",
+        "Companies",
+        "History",
+        "Funnel by day",
+        "sheetfunnel",
+    ]
     header = book.get_sheet_by_name("Contacts").to_python()[0]
     assert header[-7:] == [
         "Score",
@@ -66,12 +74,13 @@ def test_demo_creates_a_workbook_and_config_and_prints_the_funnel(demo):
         "Next action",
         "Why",
     ]
-    assert "tab Summary: the funnel, leads versus prospects" in result.output
+    assert "tab Summary: the funnel and its charts, conversion" in result.output
+    assert "tab Companies: per company its contacts" in result.output
     assert result.output.endswith(
         "Next, on your own sheet (a .xlsx or .csv file, or a Google Sheet URL):\n"
-        "  sheetfunnel init your-sheet.xlsx                # map its columns and activity names\n"
-        "  sheetfunnel sync your-sheet.xlsx                # score it and write the results in\n"
-        "  sheetfunnel watch your-sheet.xlsx --every 15m   # keep it up to date\n"
+        "  sheetfunnel init your-sheet.xlsx              # map its columns and activities\n"
+        "  sheetfunnel sync your-sheet.xlsx              # score it, write the results in\n"
+        "  sheetfunnel watch your-sheet.xlsx --every 15m # keep it up to date\n"
     )
     # the demo refuses to overwrite itself
     again = run("demo", folder)

@@ -38,6 +38,8 @@ def test_a_users_stage_and_score_columns_keep_their_names_and_ours_go_beside_the
         "summary": "Summary (sheetfunnel)",
         "history": "History",
         "state": "sheetfunnel",
+        "companies": "Companies",
+        "daily": "Funnel by day",
     }
     messages = [n.message for n in names.notices]
     assert (

@@ -79,8 +79,9 @@ def test_sync_a_google_sheet_from_the_command_line(emulator, sheet):
         "Disqualified",
         "Lost",
     }
-    assert rows_of(emulator, sheet, "Summary")[0][0] == "sheetfunnel summary"
+    assert "summary" in rows_of(emulator, sheet, "Summary")[0][0].lower()
     assert rows_of(emulator, sheet, "History")[0][:4] == ["Date", "Contact", "From", "To"]
+    _presented(emulator, sheet, header)
 
     emulator.reset_log()
     again = sync(sheet)
@@ -89,6 +90,25 @@ def test_sync_a_google_sheet_from_the_command_line(emulator, sheet):
         "nothing changed (80 contacts, 0 stage changes (0 forward, 0 back))."
     )
     assert {c.method for c in emulator.api_calls()} == {"GET"}
+
+
+def _presented(emulator, key, header):
+    """What issue 15 asks a synced sheet to show, through the real CLI and plan."""
+    with emulator.lock:
+        book = emulator.spreadsheets[key]
+        contacts, summary = book.sheets[0], book.by_title("Summary")
+        titles = book.titles()
+        charts = [c for s in book.sheets for c in s.charts]
+    assert "Companies" in titles
+    ours = [header.index(h) for h in ("Score", "Stage since", "Why")]
+    assert all(contacts.column_sizes.get(c, 100) != 100 for c in ours)  # sized
+    assert not any(c < 6 for c in contacts.column_sizes)  # the user's columns untouched
+    since = contacts.formats[(1, header.index("Stage since"))]
+    assert since["numberFormat"]["type"] == "DATE"
+    assert any(f.get("textFormat", {}).get("bold") for f in summary.formats.values())
+    assert summary.extra.get("gridProperties", {}).get("frozenRowCount", 0) >= 1
+    funnel = charts[0]["spec"]["basicChart"]["series"][0]
+    assert funnel.get("styleOverrides") and funnel.get("dataLabel", {}).get("type") == "DATA"
 
 
 def test_a_sheet_not_shared_names_the_account_to_share_it_with(emulator, sheet):
@@ -127,7 +147,8 @@ def test_a_crm_exports_own_stage_score_and_summary_stay_untouched(emulator, shee
     ours = after[0][width + 2 :]
     assert "Stage" not in ours and "Score" not in ours and len(ours) == 7
     titles = emulator.spreadsheets[sheet].titles()
-    assert titles[:3] == ["Contacts", "Activities", "Summary"] and len(titles) == 6
+    assert titles[:3] == ["Contacts", "Activities", "Summary"]
+    assert len(titles) == 3 + len(set(titles[3:])) and "Companies" in titles
     assert [t for t in titles[3:] if "Summary" in t] == ["Summary (sheetfunnel)"]
     again = sync(sheet)
     assert again.exit_code == 0 and "nothing changed" in again.output.splitlines()[-1]
@@ -212,3 +233,44 @@ def test_revision_check_makes_an_unchanged_tick_one_small_request(emulator, shee
     emulator.fail_next(403, path_contains="/drive/")  # a credential without the Drive scope
     outcome, calls = tick()
     assert outcome == "unchanged" and calls == [key, key, "values:batchGet"]
+
+
+def _rgb(colour):
+    return "#" + "".join(f"{round(colour.get(c, 0) * 255):02X}" for c in ("red", "green", "blue"))
+
+
+def test_syncs_on_several_days_draw_the_funnel_over_time(emulator, sheet):
+    for day in (DAY - dt.timedelta(days=2), DAY - dt.timedelta(days=1), DAY):
+        result = CliRunner().invoke(cli, ["sync", sheet, "--as-of", str(day)])
+        assert result.exit_code == 0, result.output
+    with emulator.lock:
+        book = emulator.spreadsheets[sheet]
+        summary = book.by_title("Summary")
+        funnel, over_time = summary.charts
+        titles = {s.sheet_id: s.title for s in book.sheets}
+        rules = book.sheets[0].conditional_formats
+    stage_fill = {  # the Stage column's colours, as its rules hold them
+        r["booleanRule"]["condition"]["values"][0]["userEnteredValue"].split('"')[1]: _rgb(
+            r["booleanRule"]["format"]["backgroundColor"]
+        )
+        for r in rules
+    }
+    bars = funnel["spec"]["basicChart"]
+    assert bars["chartType"] == "BAR"
+    source = bars["domains"][0]["domain"]["sourceRange"]["sources"][0]
+    categories = [
+        row[0]
+        for row in rows_of(emulator, sheet, titles[source.get("sheetId", 0)])[
+            source.get("startRowIndex", 0) : source["endRowIndex"]
+        ]
+    ]
+    (series,) = bars["series"]
+    assert series["dataLabel"]["type"] == "DATA"
+    points = {o["index"]: _rgb(o["colorStyle"]["rgbColor"]) for o in series["styleOverrides"]}
+    assert points == {i: stage_fill[s] for i, s in enumerate(categories) if s in stage_fill}
+    line = over_time["spec"]["basicChart"]
+    assert line["chartType"] == "LINE" and len(line["series"]) >= 2
+    assert all(s.get("colorStyle") for s in line["series"])  # each stage in its colour
+    days = line["domains"][0]["domain"]["sourceRange"]["sources"][0]
+    assert titles[days["sheetId"]] != "Summary"  # the daily counts tab
+    assert days["endRowIndex"] - days.get("startRowIndex", 0) == 3  # three sync days

@@ -40,9 +40,16 @@ MANAGED_FIELDS: tuple[str, ...] = (
     "next_action",
     "why",
 )
-#: The roles of the tabs sheetfunnel owns: the Summary, the History of stage changes, and the
-#: hidden state tab (per contact the stage and Stage since date the last sync wrote).
-TAB_ROLES: tuple[str, ...] = ("summary", "history", "state")
+#: The field of the stage-override column when sheetfunnel creates it (the config names an
+#: override column the sheet lacks). Its cells are the user's to type (`ManagedColumn.editable`).
+OVERRIDE_FIELD = "stage_override"
+#: Every field a column marker may record: the managed fields and the created override column.
+MARKED_FIELDS: tuple[str, ...] = (*MANAGED_FIELDS, OVERRIDE_FIELD)
+#: The roles of the tabs sheetfunnel owns: the Summary, the History of stage changes, the
+#: hidden state tab (per contact the stage and Stage since date the last sync wrote), the
+#: Companies roll-up, and the daily stage counts (one row per sync day, bounded) that the
+#: funnel-over-time chart reads.
+TAB_ROLES: tuple[str, ...] = ("summary", "history", "state", "companies", "daily")
 
 
 def unnamed_column(field: str) -> str:
@@ -54,7 +61,7 @@ def unnamed_column(field: str) -> str:
 class Ownership:
     """What the spreadsheet's own markers say sheetfunnel owns.
 
-    `columns`: managed field (one of `MANAGED_FIELDS`) -> the name of the column marked for it
+    `columns`: marked field (one of `MARKED_FIELDS`) -> the name of the column marked for it
     in `SheetData.contacts` (its header as read, or `unnamed_column(field)` when the header cell
     is empty). `tabs`: role (one of `TAB_ROLES`) -> current title of the tab marked for it.
     A marker whose column or tab the user deleted is simply absent.
@@ -98,7 +105,7 @@ class SheetData:
 class ManagedColumn:
     """One column sheetfunnel owns in the contacts tab, found again by its marker.
 
-    `field` is what the marker records (one of `MANAGED_FIELDS`). `header` is the text the
+    `field` is what the marker records (one of `MARKED_FIELDS`). `header` is the text the
     header cell must hold; the sync has already made it differ from every user column's header.
     The column marked for `field` is reused wherever the user moved it; without one, the column
     is created (at the pinned `letter` when set and free, else after the last used column,
@@ -106,6 +113,24 @@ class ManagedColumn:
     `values[i]` belongs in sheet row `header_row + 1 + i`; `None` leaves the cell empty. Only
     rows of the contacts block are written; managed cells in rows past the end of `values` are
     cleared (rows the user deleted), never in a table's totals row.
+
+    Presentation (applied to this column only, never to a user's column; a backend compares it
+    with what the sheet holds, so an unchanged column rewrites nothing):
+
+    - `number_format`: format code of the data cells, the same text for Excel and Google
+      Sheets: "0" (whole number), "yyyy-mm-dd" (date), "@"/None for text. None: the backend's
+      default for `kind` (dates "yyyy-mm-dd", numbers General).
+    - `width`: column width in characters (Excel `<col width>`; Google Sheets pixelSize
+      `round(width * 7 + 5)`). None leaves the width as it is.
+    - Our data cells never wrap (Excel: no wrapText; Sheets: wrapStrategy OVERFLOW_CELL), so
+      Why stays on one line.
+    - `validation`: when not empty, a drop-down list of exactly these values on the column's
+      data cells (Excel `<dataValidation type="list">` with the quoted comma-joined list, blank
+      allowed, error shown on other input; Sheets setDataValidation ONE_OF_LIST, strict,
+      showCustomUi). Used for the override column (the stage names).
+    - `editable`: the cells are the user's to type (the created override column). The backend
+      creates and marks the column (header, width, validation) but never writes, clears or
+      compares its data cells; `values` is empty. Found again by its marker like the others.
     """
 
     field: str
@@ -113,6 +138,10 @@ class ManagedColumn:
     kind: Literal["number", "text", "date"]
     values: tuple[CellValue, ...]
     letter: str | None = None
+    number_format: str | None = None
+    width: float | None = None
+    validation: tuple[str, ...] = ()
+    editable: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,39 +154,126 @@ class StageColour:
 
 
 @dataclass(frozen=True)
-class FunnelChart:
-    """A bar chart on an owned tab: categories and values are columns of that tab's rows.
+class CellStyle:
+    """How a rectangle of an owned tab's cells looks. Rows and columns are 0-based positions
+    in `OwnedTab.rows` (row r is sheet row r + 1), both ends inclusive.
 
-    Row and column indexes are 0-based positions in `OwnedTab.rows`, rows inclusive.
+    Styles apply in order: a later style overrides an earlier one's attributes where they
+    overlap, attribute by attribute (an attribute left at its default does not reset one set
+    before). Cells outside every style look plain (General, not bold), except the columns in
+    `OwnedTab.date_columns` (dates "yyyy-mm-dd").
+
+    `number_format` is a format code both Excel and Google Sheets read the same: "#,##0"
+    (counts), "0.0%" (shares and rates, the value a fraction: 0.0848 shows 8.5%), "0.0"
+    (days), "0" (scores), "yyyy-mm-dd" (dates). Google Sheets: numberFormat type PERCENT for a
+    code ending in "%", DATE for "yyyy-mm-dd", else NUMBER, with the code as pattern.
+    `fill`/`font`: background and text colour '#RRGGBB'. `size`: font size in points (None:
+    the default, 11 in Excel, 10 in Sheets). `italic` for notes ("first sync: no history yet").
+    `align`: horizontal alignment, "right" for a header over a column of figures (Excel
+    `<alignment horizontal>`; Sheets horizontalAlignment LEFT/CENTER/RIGHT); None: the default.
     """
 
-    title: str
-    category_column: int
-    value_column: int
     first_row: int
     last_row: int
+    first_column: int
+    last_column: int
+    bold: bool = False
+    italic: bool = False
+    number_format: str | None = None
+    fill: str | None = None
+    font: str | None = None
+    size: float | None = None
+    align: Literal["left", "center", "right"] | None = None
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One series of a chart: the values in `value_column` of the chart's data rows.
+
+    `name` is the series name (legend entry). `colour` '#RRGGBB' colours the whole series
+    (bar fill, line stroke). `point_colours`, when not empty, colours each bar on its own
+    (Excel `<c:dPt>`; Sheets BasicChartSeries.styleOverrides): `point_colours[i]` is the colour
+    of the point from row `first_row + i`.
+    """
+
+    name: str
+    value_column: int
+    colour: str | None = None
+    point_colours: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart on an owned tab, drawn from columns of an owned tab's rows.
+
+    `kind`: "bar" (horizontal bars, first category at the top), "column" (vertical bars) or
+    "line". Categories are `category_column` of rows `first_row`..`last_row` (0-based,
+    inclusive) of the tab whose role is `data_role` (None: the tab the chart is on; otherwise
+    another owned tab of the same plan, e.g. the daily counts, referenced by its title). Each
+    series reads its `value_column` of the same rows. Categories that are dates are shown as
+    dates ("yyyy-mm-dd", or "d mmm" at the backend's choice).
+    `data_labels`: the value printed at each point/bar. `legend`: "none" or "bottom" (a
+    one-series chart has none: its title says it all). `anchor_row`/`anchor_column`: the 0-based
+    cell of the chart's top-left corner; `width`/`height`: its size in pixels (Excel: a
+    oneCellAnchor with ext = pixels * 9525 EMU; Sheets: overlayPosition widthPixels/
+    heightPixels). The sync places charts so they cover no filled cell of the tab.
+    """
+
+    kind: Literal["bar", "column", "line"]
+    title: str
+    category_column: int
+    first_row: int
+    last_row: int
+    series: tuple[ChartSeries, ...]
+    data_role: str | None = None
+    data_labels: bool = False
+    legend: Literal["none", "bottom"] = "none"
     anchor_row: int = 0
-    anchor_column: int = 6
+    anchor_column: int = 0
+    width: int = 480
+    height: int = 288
 
 
 @dataclass(frozen=True)
 class OwnedTab:
-    """A tab sheetfunnel owns and replaces whole on every sync (Summary, History, state).
+    """A tab sheetfunnel owns and replaces whole on every sync (`TAB_ROLES`).
 
     `role` is what its marker records (one of `TAB_ROLES`). `name` is the title it must have;
     the sync has already made it differ from every tab of the user's. The tab marked for `role`
     is rewritten (and renamed to `name` if the user renamed it); without one it is created
-    and marked.
+    and marked. A role a plan leaves out (`output.companies_tab = ""`) is not written: a tab
+    marked for it stays as it is.
+
+    Presentation, plain data like the rows (a rerun with the same rows and presentation must
+    write nothing; Excel's styles.xml must not grow):
+
+    - `styles`: bold headings, number formats, fills (see `CellStyle`).
+    - `date_columns`: 0-based columns of `rows` holding dates (format "yyyy-mm-dd").
+    - `widths`: `widths[c]` is the width of column c in characters (Sheets pixels
+      `round(width * 7 + 5)`); 0 or past the end: the backend sizes it from its contents.
+    - `frozen_rows`/`frozen_columns`: rows at the top / columns at the left that stay in view.
+    - `stage_columns`: 0-based columns whose cells holding a stage name get that stage's
+      fill/font from `WritePlan.stage_colours` (below the header; static fills or conditional
+      formatting, the backend's choice).
+    - `charts`: drawn on this tab, in order (see `Chart`).
+    - `fit_to_page`: printed on one page (Excel: pageSetup fitToWidth=1 fitToHeight=1 with
+      sheetPr/pageSetUpPr fitToPage, portrait; Google Sheets has no print settings through
+      the API: ignored there).
+    - `hidden`: hidden from the tab bar (the state tab).
     """
 
     role: str
     name: str
     rows: Rows
-    chart: FunnelChart | None = None
-    #: 0-based columns of `rows` that hold dates (written with a date format).
     date_columns: tuple[int, ...] = ()
-    #: Hidden from the tab bar (the state tab).
     hidden: bool = False
+    styles: tuple[CellStyle, ...] = ()
+    widths: tuple[float, ...] = ()
+    frozen_rows: int = 0
+    frozen_columns: int = 0
+    stage_columns: tuple[int, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    fit_to_page: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +285,9 @@ class WritePlan:
     (a user sorted or inserted rows), it must abort rather than put a score on the wrong
     contact. `key_header` "" (no key column: every row is a contact of its own) means the whole
     contacts block as read is what must not have moved.
+    `columns` may include the created override column (`OVERRIDE_FIELD`, `editable`): create
+    and mark it, never touch its cells. `stage_colours` colour the Stage column and the
+    `stage_columns` of the owned tabs alike.
     """
 
     sheet: str

@@ -4,6 +4,7 @@ the one place that turns errors into messages and exit codes. The commands live 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Iterable
@@ -32,6 +33,10 @@ class Cli(click.Group):
             raise
         except KeyboardInterrupt:
             self._fail(ctx, "Interrupted; nothing was written.", 130)
+        except BrokenPipeError:
+            # the reader stopped reading (`| head`): nothing to say, and nowhere to say it
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as ex:
             self._fail(
                 ctx,

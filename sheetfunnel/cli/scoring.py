@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 from pathlib import Path
 
 import click
@@ -17,16 +18,24 @@ from ..config import Config, load_config
 from ..demo import run_demo
 from ..errors import InputError
 from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
+from .terminal import Screen, progress
 
 
-def _score(source: Path, config: Config, as_of: dt.date | None, config_name: str) -> engine.Results:
-    return score_source(source, config, as_of)
-
-
-def _print_results(config: Config, results: engine.Results, top: int, stderr: Console) -> None:
-    Console().print(report.full_report(config, results, top))
+def _print_results(
+    config: Config, results: engine.Results, top: int, source: Path, stderr: Screen
+) -> None:
+    """The report on stdout, laid out for the terminal (whole when piped); notes on stderr."""
+    out = Screen()
+    everyone = len(results.contacts)
+    how = f"sheetfunnel score {shlex.quote(str(source))} --top {everyone} lists them all"
+    for n, part in enumerate(
+        report.full_report(config, results, top, width=out.width, more_how=how)
+    ):
+        if n:
+            out.say("")
+        out.print(part)
     for notice in results.notices:
-        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
+        stderr.say(f"Note: {notice}")
 
 
 @cli.command()
@@ -61,14 +70,15 @@ def score(
     config, name = _config_for(source, config_path)
     if out is not None:
         export.check_target(out, source=source, force=force)
-    stderr = Console(stderr=True)
+    stderr = Screen(err=True)
     if not as_json:
-        stderr.print(f"Scoring {source} with {name}", highlight=False, soft_wrap=True)
-    results = _score(source, config, as_of.date() if as_of else None, name)
+        stderr.say(f"Scoring {source} with {name}")
+    with progress(stderr) as steps:
+        results = score_source(source, config, as_of.date() if as_of else None, progress=steps)
     if as_json:
         click.echo(json.dumps(export.to_json(results), indent=2, ensure_ascii=False))
     else:
-        _print_results(config, results, top, stderr)
+        _print_results(config, results, top, source, stderr)
     if out is not None:
         comma = config.source.decimal == "," if decimal_comma is None else decimal_comma
         notes: list[str] = []
@@ -76,10 +86,8 @@ def score(
             results, out, force=force, source=source, decimal="," if comma else ".", notes=notes
         )
         for note in notes:
-            stderr.print(f"Note: {note}", highlight=False, markup=False, soft_wrap=True)
-        stderr.print(
-            f"Wrote {len(results.contacts):,} contacts to {out}", highlight=False, soft_wrap=True
-        )
+            stderr.say(f"Note: {note}")
+        stderr.say(f"Wrote {len(results.contacts):,} contacts to {out}")
     exit_if_severe(results.notices)
 
 
@@ -111,10 +119,11 @@ def check_config(config_path: Path | None, source: str | None) -> None:
             "and activity names."
         )
         return
-    results = score_source(source, config)
-    stderr = Console(stderr=True)
+    stderr = Screen(err=True)
+    with progress(stderr) as steps:
+        results = score_source(source, config, progress=steps)
     for notice in results.notices:
-        stderr.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
+        stderr.say(f"Note: {notice}")
     click.echo(
         f"Checked against {source}: every tab and header found, {len(results.contacts):,} "
         "contacts scored; nothing was written."
@@ -133,25 +142,33 @@ def check_config(config_path: Path | None, source: str | None) -> None:
 def demo(folder: Path, seed: int, contacts: int, as_of: dt.datetime | None, force: bool) -> None:
     """Create a sample workbook and its config in FOLDER, score it, sync the results into it
     and print the funnel, where to look and what to run next."""
-    made, synced = run_demo(
-        folder, seed=seed, contacts=contacts, end=as_of.date() if as_of else None, force=force
-    )
-    stderr = Console(stderr=True)
-    _print_results(load_config(made.config), synced.results, 20, stderr)
+    stderr = Screen(err=True)
+    with progress(stderr) as steps:
+        made, synced = run_demo(
+            folder,
+            seed=seed,
+            contacts=contacts,
+            end=as_of.date() if as_of else None,
+            force=force,
+            progress=steps,
+        )
+    _print_results(load_config(made.config), synced.results, 20, made.workbook, stderr)
     say = [
         f"Created {made.workbook} and {made.config}, scored the sample contacts and synced the "
         "results into the workbook. Open it to see:",
         "  - tab Contacts: the columns Score, Fit, Engagement, Stage (coloured by stage), "
         "Stage since, Next action and Why, after the sample's own columns",
-        "  - tab Summary: the funnel, leads versus prospects, conversion, by source and owner",
+        "  - tab Summary: the funnel and its charts, conversion, by source and by owner",
+        "  - tab Companies: per company its contacts, best score and most advanced stage",
         "  - tab History: one row per stage change (a second sync adds the changes since)",
+        "  - tab Funnel by day: the stage counts of each sync day, charted in the Summary",
         "Next, on your own sheet (a .xlsx or .csv file, or a Google Sheet URL):",
-        "  sheetfunnel init your-sheet.xlsx                # map its columns and activity names",
-        "  sheetfunnel sync your-sheet.xlsx                # score it and write the results in",
-        "  sheetfunnel watch your-sheet.xlsx --every 15m   # keep it up to date",
+        "  sheetfunnel init your-sheet.xlsx              # map its columns and activities",
+        "  sheetfunnel sync your-sheet.xlsx              # score it, write the results in",
+        "  sheetfunnel watch your-sheet.xlsx --every 15m # keep it up to date",
     ]
     for line in say:
-        stderr.print(line, highlight=False, markup=False, soft_wrap=True)
+        stderr.say(line)
 
 
 @cli.command("calibrate")
@@ -245,7 +262,7 @@ def calibrate_command(
         as_of=as_of.date() if as_of else None,
     )
     written = save(cal, out_dir, write_config=file if write else None, force=force)
-    out = Console()
+    out = Screen()  # whole tables when piped
     for table in tables(cal):
         out.print(table)
     auc, spread = cal.evaluation.auc, cal.evaluation.spread

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shlex
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -12,18 +13,19 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from ..config import Config
 from ..headers import with_tab_key
 from ..history import read_history
+from ..report import Column, fitted, more, number
 from ..runlog import read_records
 from ..runner import RunOptions, RunResult, run_log_path, run_once
 from ..sources import EXCEL, open_backend
-from ..sync import SyncReport
 from ..watch import Cron, Every, SystemClock, parse_duration, stop_on_signals
 from ..watch import watch as watch_loop
 from . import AS_OF_OPTION, CONFIG_OPTION, _config_for, cli, exit_if_severe
+from .synced import print_sync
+from .terminal import Screen, progress
 
 WAIT_OPTION = click.option(
     "--wait",
@@ -71,7 +73,8 @@ def sync(
     into it: managed columns, stage colours, Summary and History tabs."""
     path = Path(target)
     config, _ = _config_for(path if path.suffix else None, config_path)
-    console = Console(stderr=True)
+    screen = Screen(err=True)
+    console = screen.console
     options = RunOptions(
         command="sync",
         dry_run=dry_run,
@@ -81,26 +84,32 @@ def sync(
         force=force,
         backup=backup,
     )
-    result = run_once(
-        target,
-        config,
-        options,
-        as_of=as_of.date() if as_of else None,
-        on_wait=None if quiet else _waiting(console),
-    )
+    with progress(screen, quiet=quiet) as steps:
+        result = run_once(
+            target,
+            config,
+            options,
+            as_of=as_of.date() if as_of else None,
+            on_wait=None if quiet else _waiting(console),
+            progress=steps,
+        )
     if result.log_problem:
-        console.print(f"[yellow]Warning:[/] {result.log_problem}", highlight=False)
+        console.print(f"[yellow]Warning:[/] {escape(result.log_problem)}", highlight=False)
     if result.error is not None:
         raise with_tab_key(result.error, config)
     if result.report is None:
         if not quiet:
-            console.print(f"{target}: unchanged since the last run; nothing to do.", soft_wrap=True)
+            screen.say(f"{target}: unchanged since the last run; nothing to do.")
         return
     if not quiet:
-        _print_sync(result.report, console)
+        again = ["sheetfunnel", "-v", "sync", target, "--dry-run"]
+        again += ["--as-of", f"{as_of:%Y-%m-%d}"] if as_of else []
+        again += ["--config", str(config_path)] if config_path else []
+        verbose = bool((click.get_current_context().find_root().obj or {}).get("verbose"))
+        print_sync(result.report, config, screen, verbose=verbose, again=shlex.join(again))
     for notice in result.report.notices if quiet else ():
         if notice.severe:  # -q hides notices, but not the one that makes the exit code 8
-            console.print(f"Note: {notice}", highlight=False, markup=False, soft_wrap=True)
+            screen.say(f"Note: {notice}")
     exit_if_severe(result.report.notices)
 
 
@@ -222,8 +231,8 @@ def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
     when = dt.datetime.fromisoformat(r.start).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     if r.outcome in ("synced", "nothing-changed"):
         what = (
-            f"{r.contacts:,} contacts, {r.stage_changes} stage changes ({r.promotions} forward, "
-            f"{r.demotions} back), {r.cells_written:,} cells written"
+            f"{r.contacts:,} contacts, {r.stage_changes:,} stage changes ({r.promotions:,} "
+            f"forward, {r.demotions:,} back), {r.cells_written:,} cells written"
         )
     elif r.outcome == "unchanged":
         what = "input unchanged since the last run"
@@ -241,6 +250,10 @@ def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
             console.print(f"Note: {notice}", highlight=False, markup=False, soft_wrap=True)
 
 
+#: The stage changes `history` shows before "and N more" (all of them with --all).
+HISTORY_ROWS = 50
+
+
 @cli.command()
 @click.argument("target", required=False)
 @CONFIG_OPTION
@@ -248,8 +261,18 @@ def _print_run(result: RunResult, console: Console, *, quiet: bool) -> None:
 @click.option(
     "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only changes from this date on."
 )
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help=f"List every change (default: the latest {HISTORY_ROWS}).",
+)
 def history(
-    target: str | None, config_path: Path | None, contact: str | None, since: dt.datetime | None
+    target: str | None,
+    config_path: Path | None,
+    contact: str | None,
+    since: dt.datetime | None,
+    show_all: bool,
 ) -> None:
     """Show the stage changes recorded in the History tab of TARGET (default: the target of
     the last run in ./sheetfunnel-runs.jsonl, else the one workbook in this folder)."""
@@ -258,32 +281,51 @@ def history(
         target = _default_target(config)
     path = Path(target)
     config, _ = _config_for(path if path.suffix else None, config_path)
-    table = read_history(
-        open_backend(target, config), config, contact=contact, since=since.date() if since else None
-    )
-    console = Console()
+    screen = Screen()
+    with progress(Screen(err=True)) as steps:
+        steps.step(f"Reading {target}")
+        table = read_history(
+            open_backend(target, config),
+            config,
+            contact=contact,
+            since=since.date() if since else None,
+        )
     if table.empty:
         which = f" for {contact}" if contact else ""
         start = f" since {since.date()}" if since else ""
-        console.print(f"No stage changes{which}{start} in {target}.", soft_wrap=True)
+        screen.say(f"No stage changes{which}{start} in {target}.")
         return
-    console.print(f"Stage changes in {target}", highlight=False, soft_wrap=True)
-    out = Table()
-    for column in ("Date", "Contact", "From", "To", "Score", "Set by hand"):
-        out.add_column(column, no_wrap=True)
-    out.add_column("Reason", overflow="fold", min_width=12)
-    for row in table.itertuples():
-        out.add_row(
+    screen.say(f"Stage changes in {target}")
+    shown = table if show_all else table.tail(HISTORY_ROWS)
+    columns = [
+        Column("Date"),
+        Column("Contact", "key"),
+        Column("From"),
+        Column("To"),
+        Column("Score", right=True, drop=2),
+        Column("By hand", drop=1),
+        Column("Reason", "text", least=16),
+    ]
+    rows = [
+        [
             row.date.date().isoformat(),
             row.contact,
             row.from_stage or "(new)",
             row.to_stage,
-            "" if math.isnan(row.score) else f"{row.score:g}",
-            "yes" if row.overridden else "no",
+            "" if math.isnan(row.score) else number(row.score),
+            "yes" if row.overridden else "",
             row.reason,
-        )
-    console.print(out)
-    console.print(f"{len(table):,} stage change{'s' if len(table) != 1 else ''}.")
+        ]
+        for row in shown.itertuples()
+    ]
+    if len(shown) < len(table):
+        again = ["sheetfunnel", "history", target]
+        again += ["--contact", contact] if contact else []
+        again += ["--since", f"{since:%Y-%m-%d}"] if since else []
+        how = f"earlier; {shlex.join(again)} --all lists them all"
+        screen.say(more(len(shown), len(table), how))
+    screen.print(fitted(columns, rows, screen.width))
+    screen.say(f"{len(table):,} stage change{'s' if len(table) != 1 else ''}.")
 
 
 def _default_target(config: Config) -> str:
@@ -301,34 +343,3 @@ def _default_target(config: Config) -> str:
         "give TARGET (a workbook or a Google Sheet): no run log here names one"
         + (f", and this folder holds {len(books)} workbooks" if books else "")
     )
-
-
-def _print_sync(report: SyncReport, console: Console) -> None:
-    people = len(report.results.contacts)
-    moves = len(report.changes)
-    what = (
-        f"{people:,} contacts, {moves:,} stage change{'s' if moves != 1 else ''} "
-        f"({report.promotions} forward, {report.demotions} back)"
-    )
-    for notice in report.notices:
-        console.print(f"[yellow]Note:[/] {escape(str(notice))}", highlight=False, soft_wrap=True)
-    if report.dry_run:
-        console.print(f"Dry run on {report.target}: {what}; nothing was written.", soft_wrap=True)
-        for line in report.write.details:
-            console.print(f"  would write: {line}", highlight=False, soft_wrap=True)
-        for change in report.changes.head(20).itertuples():
-            console.print(
-                f"  {change.contact}: {change.from_stage or '(new)'} -> {change.to_stage} "
-                f"(score {change.score:g})",
-                highlight=False,
-                soft_wrap=True,
-            )
-        return
-    if not report.changed:
-        console.print(f"{report.target}: nothing changed ({what}).", soft_wrap=True)
-        return
-    console.print(f"Synced {report.target}: {what}.", highlight=False, soft_wrap=True)
-    for line in report.write.details:
-        console.print(f"  {line}", highlight=False, soft_wrap=True)
-    if report.write.backup:
-        console.print(f"  backup: {report.write.backup}", highlight=False, soft_wrap=True)

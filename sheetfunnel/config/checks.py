@@ -172,9 +172,13 @@ def semantic_problems(config: Config) -> list[ConfigProblem]:
         "summary_tab": config.output.summary_tab,
         "history_tab": config.output.history_tab,
         "state_tab": config.output.state_tab,
+        "companies_tab": config.output.companies_tab,
+        "daily_tab": config.output.daily_tab,
     }
     seen: dict[str, str] = {}
     for key, name in tabs.items():
+        if key == "companies_tab" and not name.strip():
+            continue  # "" = no Companies tab
         other = seen.setdefault(name.strip().casefold(), key)
         if other != key:
             add(ConfigProblem(f"output.{key}", f"must differ from output.{other} ({name!r})"))

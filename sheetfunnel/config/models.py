@@ -327,6 +327,10 @@ class Output(Model):
     #: Hidden tab remembering, per contact, the stage and Stage since date the last sync wrote
     #: (so a value typed into the Stage column is never taken for a stage change).
     state_tab: str = "sheetfunnel"
+    #: Per company its contacts, scores, most advanced stage and owners; "" = no such tab.
+    companies_tab: str = "Companies"
+    #: The stage counts of each sync day (the Summary's funnel-over-time chart reads them).
+    daily_tab: str = "Funnel by day"
     history_max_rows: int = Field(10_000, ge=10)
     #: Keep a backup copy of a workbook before replacing it.
     backup: bool = True

@@ -97,7 +97,8 @@ def schema_order_problems(xml: bytes) -> list[str]:
 def build_plan(data, sheet: str = "Contacts", header_row: int = 1, key: str = "email", **kw):
     """A plan of 4 managed columns (number, text, text, date) + Summary/History tabs."""
     from sheetfunnel.backends.base import (
-        FunnelChart,
+        Chart,
+        ChartSeries,
         ManagedColumn,
         OwnedTab,
         StageColour,
@@ -121,7 +122,7 @@ def build_plan(data, sheet: str = "Contacts", header_row: int = 1, key: str = "e
         "summary",
         "Summary",
         (("Stage", "Contacts"), *((s, float(i + 1)) for i, s in enumerate(stages))),
-        chart=FunnelChart("Funnel", 0, 1, 1, 5),
+        charts=(Chart("bar", "Funnel", 0, 1, 5, (ChartSeries("Contacts", 1),)),),
     )
     history = OwnedTab(
         "history",
@@ -171,9 +172,10 @@ def add_contacts_tab(path: Path, name: str = "SF Contacts", rows: int = 6) -> No
     import zipfile
 
     from sheetfunnel.backends.base import EPOCH_1900, OwnedTab
+    from sheetfunnel.backends.excel.ownedxml import owned_sheet_xml
     from sheetfunnel.backends.excel.package import CT_WORKSHEET, REL_WORKSHEET, Package
     from sheetfunnel.backends.excel.packedit import PackageEdit
-    from sheetfunnel.backends.excel.tabs import owned_sheet_xml
+    from sheetfunnel.backends.excel.styles import MINIMAL_STYLES, Styles
     from sheetfunnel.backends.excel.zipcopy import ZipCopier
 
     table = (
@@ -189,7 +191,7 @@ def add_contacts_tab(path: Path, name: str = "SF Contacts", rows: int = 6) -> No
         xml = owned_sheet_xml(
             OwnedTab("summary", name, table),
             epoch=EPOCH_1900,
-            date_xf=lambda k: 0,
+            styles=Styles(MINIMAL_STYLES),
             drawing_rid=None,
         )
         edit.put(part, xml, CT_WORKSHEET)

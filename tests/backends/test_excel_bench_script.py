@@ -22,7 +22,9 @@ def test_sync_once_on_a_small_generated_workbook(tmp_path: Path) -> None:
     second = bench.sync_once(path)
     assert not second["changed"] and second["cells"] == 0
     wb = openpyxl.load_workbook(path, read_only=True)
-    assert wb.sheetnames[:4] == ["Contacts", "Activities", "Summary", "History"]  # + state
+    assert wb.sheetnames == [
+        "Contacts", "Activities", "Summary", "Companies", "History", "Funnel by day", "sheetfunnel",
+    ]  # fmt: skip
     header = next(wb["Contacts"].iter_rows(max_row=1, values_only=True))
     assert header[-7:] == (
         "Score", "Fit", "Engagement", "Stage", "Stage since", "Next action", "Why",

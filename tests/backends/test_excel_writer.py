@@ -268,7 +268,7 @@ def test_owned_tab_replaced_old_chart_parts_removed(contacts_xlsx: Path) -> None
     plan = build_plan(data)
     summary = plan.tabs[0]
     rows = (summary.rows[0], ("Lead", 7.0), ("MQL", 3.0))
-    new_summary = replace(summary, rows=rows, chart=replace(summary.chart, last_row=2))
+    new_summary = replace(summary, rows=rows, charts=(replace(summary.charts[0], last_row=2),))
     result = backend.write(replace(plan, tabs=(new_summary, plan.tabs[1])), data)
     assert result.tabs_written == ("Summary",)
     after = members(contacts_xlsx)
@@ -280,7 +280,7 @@ def test_owned_tab_replaced_old_chart_parts_removed(contacts_xlsx: Path) -> None
     assert b"<c:v>7</c:v>" in after["xl/charts/chart1.xml"]
     assert sorted(after) == sorted(first)
     # dropping the chart removes its drawing and chart parts and their content types
-    no_chart = replace(new_summary, chart=None)
+    no_chart = replace(new_summary, charts=())
     data = backend.read("Contacts", 1, None, 1)
     backend.write(replace(plan, tabs=(no_chart, plan.tabs[1])), data)
     final = members(contacts_xlsx)

@@ -64,7 +64,11 @@ def test_three_syncs_are_idempotent_and_keep_the_users_rule(
     assert [s.title for s in ss.sheets] == ["Contacts", "Activities", "Summary", "History"]
     charts = [c for s in ss.sheets for c in s.charts]
     assert len(charts) == 1
-    marks = sorted((m["metadataKey"], m["metadataValue"]) for m in ss.metadata)
+    marks = sorted(
+        (m["metadataKey"], m["metadataValue"])
+        for m in ss.metadata
+        if m["metadataKey"] != "sheetfunnel:format"  # the format digests: one per column, tab
+    )
     assert marks == [
         *[("sheetfunnel:column", f) for f in ("next_action", "score", "stage", "why")],
         ("sheetfunnel:tab", "history"),
@@ -106,7 +110,7 @@ def test_chart_is_updated_in_place_with_its_fixed_id(
     data = read(backend)
     plan = plan_for(data)
     summary = plan.tabs[0]
-    renamed = replace(summary, chart=replace(summary.chart, title="Pipeline"))
+    renamed = replace(summary, charts=(replace(summary.charts[0], title="Pipeline"),))
     emulator.reset_log()
     result = backend.write(replace(plan, tabs=(renamed, plan.tabs[1])), data)
     assert "Summary: chart 'Pipeline' updated" in result.details
@@ -203,7 +207,9 @@ def test_deleted_managed_column_is_recreated(emulator: Emulator, gclient: gsprea
     data = read(backend)
     backend.write(plan_for(data), data)
     gclient.open_by_key(key).worksheet("Contacts").delete_columns(7)  # Score (G)
-    assert len(emulator.spreadsheets[key].metadata) == 5  # the Score column's marker went
+    # the Score column's marker (and its format digest) went with it
+    kinds = [m["metadataKey"] for m in emulator.spreadsheets[key].metadata]
+    assert kinds.count("sheetfunnel:column") == 3 and kinds.count("sheetfunnel:format") == 5
     data = read(backend)
     assert backend.write(plan_for(data), data).changed
     headers = gclient.open_by_key(key).worksheet("Contacts").row_values(1)

@@ -215,7 +215,7 @@ def test_rollback_restores_the_number_formats_a_date_column_replaced(
         backend.write(plan, data)
     assert emulator.spreadsheets[key].sheets[0].formats == formats_before
     assert _cells(emulator, key) == cells_before
-    format_reads = [c for c in emulator.api_calls() if "numberFormat" in c.query]
+    format_reads = [c for c in emulator.api_calls() if "userEnteredFormat" in c.query]
     assert len(format_reads) == int(between_users_columns)
     data = read(backend)
     backend.write(plan, data)  # and when it works, K holds dates shown as dates

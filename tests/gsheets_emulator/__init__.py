@@ -17,7 +17,10 @@ state (the model), a1 (ranges), values (cell input/rendering, colours), values_a
 sheets_get (spreadsheets.get + field masks via fields), batch/batch_objects (batchUpdate),
 timing (the write window, from the request log), scenario (seeding, plans).
 values:batchUpdateByDataFilter (a1Range and developer-metadata filters) has no recording to
-replay: it answers like values:batchUpdate.
+replay: it answers like values:batchUpdate. Column widths (updateDimensionProperties pixelSize,
+read back as columnMetadata.pixelSize, moving with their column), chart moves
+(updateEmbeddedObjectPosition) and chart specs (stored as sent, no defaults added) have no
+recording either.
 Not emulated: formulas beyond arithmetic, protected ranges, filters, pivots, merges, chart
 ranges following moved cells, Drive beyond create/get/delete.
 """

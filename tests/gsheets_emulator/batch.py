@@ -197,6 +197,12 @@ class Batch(ObjectRequests):
                 t = mapping(r if rows_dim else c)
                 if t is not None:
                     store[(t, c) if rows_dim else (r, t)] = v
+        if not rows_dim:
+            sizes = list(sheet.column_sizes.items())
+            sheet.column_sizes.clear()
+            for c, px in sizes:
+                if (t := mapping(c)) is not None:
+                    sheet.column_sizes[t] = px
         kept = []
         for meta in self.ss.metadata:
             dr = meta.get("location", {}).get("dimensionRange")
@@ -255,6 +261,25 @@ class Batch(ObjectRequests):
         order[at:at] = list(range(start, end))
         where = {old: new for new, old in enumerate(order)}
         self._remap(sheet, dim, where.get)
+        return {}
+
+    def do_updateDimensionProperties(self, body: dict[str, Any]) -> dict[str, Any]:
+        rng = body.get("range", {})
+        sheet = self.sheet(rng.get("sheetId"))
+        if not body.get("fields"):
+            raise RequestError("At least one field must be updated, but none were specified.")
+        mask = fm.parse(body["fields"])
+        size = sheet.row_count if rng.get("dimension") == "ROWS" else sheet.column_count
+        start, end = rng.get("startIndex", 0) or 0, rng.get("endIndex", size)
+        if end > size or start < 0 or start >= end:
+            raise RequestError(f"Invalid dimension range {start}:{end} (size {size})")
+        props = body.get("properties", {})
+        if rng.get("dimension") == "COLUMNS" and fm.wants(mask, "pixelSize"):
+            for c in range(start, end):
+                if props.get("pixelSize") is None:
+                    sheet.column_sizes.pop(c, None)
+                else:
+                    sheet.column_sizes[c] = int(props["pixelSize"])
         return {}
 
     # --- cells ---

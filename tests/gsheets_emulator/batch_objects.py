@@ -125,6 +125,20 @@ class ObjectRequests:
         found[1]["spec"] = copy.deepcopy(body.get("spec", {}))
         return {}
 
+    def do_updateEmbeddedObjectPosition(self, body: dict[str, Any]) -> dict[str, Any]:
+        found = self._find_chart(body.get("objectId"))
+        if not found:
+            raise RequestError(f"No object with id: {body.get('objectId')}")
+        if not body.get("fields"):
+            raise RequestError("At least one field must be updated, but none were specified.")
+        position = copy.deepcopy(body.get("newPosition", {}))
+        anchor = position.get("overlayPosition", {}).get("anchorCell", {})
+        target = self.sheet(anchor.get("sheetId"))
+        found[0].charts.remove(found[1])
+        found[1]["position"] = position
+        target.charts.append(found[1])
+        return {"updateEmbeddedObjectPosition": {"position": copy.deepcopy(position)}}
+
     def do_deleteEmbeddedObject(self, body: dict[str, Any]) -> dict[str, Any]:
         found = self._find_chart(body.get("objectId"))
         if not found:

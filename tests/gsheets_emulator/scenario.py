@@ -6,7 +6,10 @@ import datetime as dt
 from typing import Any
 
 from sheetfunnel.backends.base import (
-    FunnelChart,
+    OVERRIDE_FIELD,
+    CellStyle,
+    Chart,
+    ChartSeries,
     ManagedColumn,
     OwnedTab,
     SheetData,
@@ -125,7 +128,9 @@ def plan_for(
                 "summary",
                 tabs["summary"],
                 (("Stage", "Contacts"), *(tuple(r) for r in counts)),
-                chart=FunnelChart("Funnel", 0, 1, 1, 5),
+                charts=(
+                    Chart("bar", "Funnel", 0, 1, 5, (ChartSeries("Contacts", 1),), anchor_column=6),
+                ),
             ),
             OwnedTab(
                 "history",
@@ -143,3 +148,90 @@ def plan_for(
             ),
         ),
     )
+
+
+def presented_plan(data: SheetData, days: int = 1, *, shift: int = 0) -> WritePlan:
+    """`plan_for` with everything issue 15 asks a sync to show: formats and widths on the
+    managed columns, the override column created with its drop-down, a styled Summary with
+    the per-stage funnel and the funnel over time (from the daily tab, `days` rows), and a
+    Companies tab with its stage-coloured column."""
+    from dataclasses import replace
+
+    plan = plan_for(data, shift=shift)
+    score, stage, action, why = plan.columns
+    columns = (
+        replace(score, number_format="0", width=7),
+        replace(stage, width=10),
+        replace(action, width=24),
+        replace(why, width=60),
+        ManagedColumn(
+            OVERRIDE_FIELD, "Stage override", "text", (), width=16, validation=STAGES, editable=True
+        ),
+    )
+    summary, history = plan.tabs
+    counts = summary.rows[1:]
+    total = sum(int(r[1]) for r in counts) or 1
+    rows = (
+        ("Pipeline summary",),
+        ("As of", dt.date(2026, 6, 30)),
+        ("Stage", "Contacts", "Share"),
+        *((r[0], r[1], int(r[1]) / total) for r in counts),
+    )
+    funnel = Chart(
+        "bar",
+        "Contacts per stage",
+        0,
+        3,
+        3 + len(counts) - 1,
+        (ChartSeries("Contacts", 1, point_colours=tuple(COLOURS[s] for s in STAGES)),),
+        data_labels=True,
+        anchor_row=0,
+        anchor_column=4,
+    )
+    daily_rows = (
+        ("Date", *STAGES),
+        *(
+            (dt.date(2026, 6, 1) + dt.timedelta(days=d), *(10 + d * k for k in range(5)))
+            for d in range(days)
+        ),
+    )
+    over_time = Chart(
+        "line",
+        "Funnel over time",
+        0,
+        1,
+        days,
+        tuple(ChartSeries(s, k + 1, colour=COLOURS[s]) for k, s in enumerate(STAGES)),
+        data_role="daily",
+        legend="bottom",
+        anchor_row=16,
+        anchor_column=4,
+    )
+    styled = replace(
+        summary,
+        rows=rows,
+        styles=(
+            CellStyle(0, 0, 0, 0, bold=True, size=14),
+            CellStyle(2, 2, 0, 2, bold=True),
+            CellStyle(2, 2, 1, 2, align="right"),
+            CellStyle(3, 3 + len(counts) - 1, 1, 1, number_format="#,##0"),
+            CellStyle(3, 3 + len(counts) - 1, 2, 2, number_format="0.0%"),
+        ),
+        frozen_rows=3,
+        charts=(funnel, over_time) if days > 1 else (funnel,),
+    )
+    companies = OwnedTab(
+        "companies",
+        "Companies",
+        (
+            ("Company", "Contacts", "Best score", "Stage"),
+            ("Company 1", 3, 88.0, "Customer"),
+            ("Company 2", 2, 41.0, "MQL"),
+        ),
+        styles=(CellStyle(0, 0, 0, 3, bold=True), CellStyle(1, 2, 2, 2, number_format="0")),
+        frozen_rows=1,
+        stage_columns=(3,),
+    )
+    daily = OwnedTab("daily", "Daily counts", daily_rows, date_columns=(0,), hidden=True)
+    history = replace(history, styles=(CellStyle(0, 0, 0, 3, bold=True),), frozen_rows=1)
+    return replace(plan, columns=columns, tabs=(styled, history, companies, daily))

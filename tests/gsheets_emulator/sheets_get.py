@@ -19,7 +19,7 @@ def _column_metadata(ss: Spreadsheet, sheet: Sheet, c0: int, c1: int) -> list[di
                 by_column.setdefault(c, []).append(copy.deepcopy(meta))
     out = []
     for c in range(c0, c1):
-        entry: dict[str, Any] = {"pixelSize": 100}
+        entry: dict[str, Any] = {"pixelSize": sheet.column_sizes.get(c, 100)}
         if c in by_column:
             entry["developerMetadata"] = by_column[c]
         out.append(entry)

@@ -105,6 +105,8 @@ class Sheet:
     validation: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     conditional_formats: list[dict[str, Any]] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
+    #: column -> width in pixels set by updateDimensionProperties (absent: the default 100)
+    column_sizes: dict[int, int] = field(default_factory=dict)
 
     def clone(self) -> Sheet:
         """Copy for an atomic batch: cells are immutable, so rows are copied shallowly."""
@@ -115,6 +117,7 @@ class Sheet:
         twin.validation = dict(self.validation)
         twin.conditional_formats = copy.deepcopy(self.conditional_formats)
         twin.charts = copy.deepcopy(self.charts)
+        twin.column_sizes = dict(self.column_sizes)
         return twin
 
     def get(self, r: int, c: int) -> Cell | None:
@@ -145,6 +148,8 @@ class Sheet:
         for store in (self.formats, self.validation):
             for key in [k for k in store if k[0] >= rows or k[1] >= cols]:
                 del store[key]
+        for c in [c for c in self.column_sizes if c >= cols]:
+            del self.column_sizes[c]
 
     def properties(self, index: int) -> dict[str, Any]:
         props: dict[str, Any] = {

@@ -251,16 +251,24 @@ class CalcEditor:
             sheet.Rows.removeByIndex(self._row_of(sheet, key), 1)
 
     def sort_by(self, header: str, descending: bool) -> None:
+        """Sort the data rows on one column: every used column of every row under the header;
+        when the contacts are an Excel table, the table's rows and columns (a sort from the
+        table's header, which leaves cells outside the table where they are)."""
+        block = self.contacts_block()
         with self.session.document(self.path) as doc:
             sheet = self._contacts(doc)
             by = self._column(sheet, header)
+            first_col, first_row = 0, 1
             last_col, _ = self._used(sheet)
             last_row = self._last_row(sheet)
-            if last_row < 2:
+            if block is not None:
+                first_col, last_col = block.first_col, block.last_col
+                first_row, last_row = block.first_row - 1, block.last_row - 1
+            if last_row <= first_row or not first_col <= by <= last_col:
                 return
-            data = sheet.getCellRangeByPosition(0, 1, last_col, last_row)
+            data = sheet.getCellRangeByPosition(first_col, first_row, last_col, last_row)
             field = TableSortField()
-            field.Field, field.IsAscending = by, not descending
+            field.Field, field.IsAscending = by - first_col, not descending
             # A typed sequence, or Calc ignores the sort fields (a known PyUNO pitfall).
             fields = uno.Any("[]com.sun.star.table.TableSortField", (field,))
             descriptor = (_prop("SortFields", fields), _prop("ContainsHeader", False))

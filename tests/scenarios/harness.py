@@ -180,7 +180,17 @@ class Week:
         return list(rows.columns), keys
 
     def keys(self) -> list[str]:
+        """Every key typed in the contacts tab, in sheet order."""
         return self._contacts()[1]
+
+    def contact_keys(self) -> list[str]:
+        """The keys in the contacts block (an Excel table's rows, when there is one)."""
+        grid = self.editor.grid(self.contacts_tab)
+        rows = table(grid, self.config.source.header_row)
+        at = rows.columns.get(self.config.columns.key)
+        inside = rows.block(self.editor.contacts_block())
+        cells = [rows.rows[r][at] for r in inside] if at is not None else []
+        return [str(v) for v in cells if v is not None]
 
     def headers(self) -> list[str]:
         return self._contacts()[0]
@@ -268,7 +278,7 @@ class Week:
 
     def single_keys(self) -> list[str]:
         """Keys of contacts that have one row (no duplicate in another case)."""
-        keys = self.keys()
+        keys = self.contact_keys()
         folded = [k.strip().casefold() for k in keys]
         return [k for k, f in zip(keys, folded, strict=True) if folded.count(f) == 1]
 
@@ -278,7 +288,8 @@ class Week:
         header = self.ours()["stage"]
         shown = self.stage_shown(key)
         self.editor.type_into_cell(key, header, value)
-        if value.strip() != str(shown or "").strip():
+        # below an Excel table the cell is the user's own, not a managed one
+        if key in self.contact_keys() and value.strip() != str(shown or "").strip():
             self.typed[key] = value
         self._log(f"type_into_stage {value!r} over {shown!r} for {key}")
 
@@ -400,6 +411,8 @@ class Week:
         label = f"sync {self.syncs + 1} after [{'; '.join(self.pending) or 'no edit'}]"
         before: Snapshot = snapshot(self.editor, self.open_backend(), self.config)
         report: SyncReport | None = None
+        output = ""
+        typed = dict(self.typed)
         if via == "library":
             report = sync(self.open_backend(), self.config, as_of=self.day)
         elif via == "cli":
@@ -409,6 +422,7 @@ class Week:
                 f"{self.editor.kind}, {label}: `sheetfunnel {' '.join(args)}` exited "
                 f"{result.exit_code}:\n{result.output}"
             )
+            output = result.output
         else:
             raise ValueError(via)
         checked = check_sync(
@@ -426,6 +440,13 @@ class Week:
         self.memory = checked.memory
         self.rows_checked += checked.rows
         self.moves_checked += checked.moves
+        lines = output.casefold().splitlines()
+        for key, value in typed.items() if via == "cli" else ():  # README: on the terminal
+            who, what = key.strip().casefold(), value.casefold()
+            assert any(who in line and what in line for line in lines), (
+                f"{self.editor.kind}, {label}: {value!r} typed into the Stage cell of "
+                f"{key!r} was replaced without the terminal saying so:\n{output}"
+            )
         return report
 
     def _remember(self, memory: Memory) -> None:

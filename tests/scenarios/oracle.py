@@ -329,12 +329,17 @@ def check_sync(
                 )
         since = as_date(cells[ours["stage_since"]])
         held = memory.synced and memory.stages.get(who) == person["stage"]
-        want = memory.since[who] if held else day
+        # a contact met for the first time is dated by the evidence for its stage
+        first_met = who not in memory.stages
+        evidence = pd.Timestamp(person["evidence_since"]).date()
+        want = memory.since[who] if held else evidence if first_met else day
         if since != want:
             why = (
                 f"the stage {person['stage']!r} held since the previous sync"
                 if held
-                else "the stage is new or changed"
+                else "the contact is new: the evidence for its stage"
+                if first_met
+                else "the stage changed"
             )
             problems.append(
                 f"row {row}, key {key!r}, column stage_since: sheet has "

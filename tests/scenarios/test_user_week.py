@@ -60,10 +60,17 @@ def a_user_column_between_ours(week: Week) -> None:
     week.sync()
 
 
+def a_stage_typed_then_synced_from_the_command_line(week: Week) -> None:
+    """README: the warning is on the terminal too."""
+    keys = [k for k in week.single_keys() if week.stage_shown(k) != "SQL"]
+    week.type_into_stage(keys[-1], "SQL")
+    week.sync(via="cli")
+
+
 def a_stage_typed_on_the_second_row_of_a_duplicate(week: Week) -> None:
     """The demo's duplicate contact (the same e-mail in another case) has two rows; a value
     typed into the second one's Stage cell must be reported like any other."""
-    keys = week.keys()
+    keys = week.contact_keys()
     folded = [k.strip().casefold() for k in keys]
     second = next(k for i, k in enumerate(keys) if folded.index(folded[i]) != i)
     week.type_into_stage(second, "Prospect" if week.stage_shown(second) != "Prospect" else "MQL")
@@ -203,6 +210,7 @@ WEEK: tuple[Step, ...] = (
     our_why_column_deleted,
     our_stage_since_column_deleted,
     a_stage_typed_into_our_column,
+    a_stage_typed_then_synced_from_the_command_line,
     a_stage_typed_on_the_second_row_of_a_duplicate,
     a_stage_set_by_hand_in_the_override_column,
     a_user_column_named_like_ours,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from sheetfunnel.backends.base import MANAGED_FIELDS, TAB_ROLES
+from sheetfunnel.backends.base import MARKED_FIELDS, TAB_ROLES
 
 from .cells import MAX_ROW, col_index, col_letter
 from .package import NS_MAIN
@@ -72,7 +72,7 @@ def _ours(el: etree._Element) -> tuple[str, str] | None:
     name = (el.get("name") or "").lower()
     if el.get("localSheetId") is not None:
         return None
-    if name.startswith(COL_PREFIX) and name[len(COL_PREFIX) :] in MANAGED_FIELDS:
+    if name.startswith(COL_PREFIX) and name[len(COL_PREFIX) :] in MARKED_FIELDS:
         return "col", name[len(COL_PREFIX) :]
     if name.startswith(TAB_PREFIX) and name[len(TAB_PREFIX) :] in TAB_ROLES:
         return "tab", name[len(TAB_PREFIX) :]

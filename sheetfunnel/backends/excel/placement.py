@@ -114,6 +114,7 @@ def place_columns(
                 write_header=headers.get(col) != mc.header,
                 frame_name=names.get(mc.field) if is_ours else None,
                 field=mc.field,
+                editable=mc.editable,
             )
         )
     return targets, notes

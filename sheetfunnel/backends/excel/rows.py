@@ -70,7 +70,9 @@ class RowWriter:
         self.letters = {t.col: col_letter(t.col) for t in targets}
         self.min_col = min(self.by_col, default=0)
         self.sorted_cols = sorted(self.by_col)
-        self.values_by_col = [(c, self.by_col[c].values) for c in self.sorted_cols]
+        self.values_by_col = [
+            (c, self.by_col[c].values) for c in self.sorted_cols if not self.by_col[c].editable
+        ]
         self.letters_b = {c: letter.encode() for c, letter in self.letters.items()}
         self.header_row, self.header_style = header_row, header_style
         self.epoch, self.date_xf, self.date_styles = epoch, date_xf, date_styles
@@ -379,6 +381,7 @@ def dirty_rows(frame, targets: list[Target], header_row: int) -> set[int] | None
     The read is still valid at write time (the fingerprint is checked), so rows whose read
     values already equal the plan are copied as bytes without being looked at.
     """
+    targets = [t for t in targets if not t.editable]
     if any(t.frame_name is None or t.frame_name not in frame.columns for t in targets):
         return None
     if len(frame) and frame.index[0] != header_row + 1:

@@ -40,6 +40,7 @@ class Target:
     write_header: bool  # the header cell does not hold `header` yet
     frame_name: str | None = None  # its name in the contacts frame as read, when ours
     field: str = ""
+    editable: bool = False  # the user's cells under our header (the created override column)
 
 
 @dataclass

@@ -20,6 +20,8 @@ _ORDER = [
     "tableStyles", "colors", "extLst",
 ]  # fmt: skip
 _BUILTIN_DATE_FMTS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46, 47, 50, 57}
+#: Format codes Excel knows by id (no numFmt entry needed).
+_BUILTIN_FMTS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9}
 _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 MINIMAL_STYLES = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -119,6 +121,83 @@ class Styles:
             applyNumberFormat="1",
         )
         return self._reuse_or_append("cellXfs", xf, "date format")
+
+    def _num_fmt(self, code: str) -> int:
+        """The numFmtId showing `code`: a built-in one, else ours (added once)."""
+        if code in _BUILTIN_FMTS:
+            return _BUILTIN_FMTS[code]
+        fmts = self.root.find(_M + "numFmts")
+        used = [164]
+        if fmts is not None:
+            for nf in fmts.iter(_M + "numFmt"):
+                used.append(int(nf.get("numFmtId", "0")) + 1)
+                if nf.get("formatCode") == code:
+                    return int(nf.get("numFmtId", "0"))
+        fmt_id = max(used)
+        nf = etree.Element(_M + "numFmt", numFmtId=str(fmt_id), formatCode=code)
+        self._reuse_or_append("numFmts", nf, "numFmt")
+        return fmt_id
+
+    def _base_font(self) -> tuple[str, str]:
+        """(size, name) of the workbook's default font, so our bold text matches it."""
+        font = self.root.find(f"{_M}fonts/{_M}font")
+        size = name = None
+        if font is not None:
+            sz, nm = font.find(_M + "sz"), font.find(_M + "name")
+            size = sz.get("val") if sz is not None else None
+            name = nm.get("val") if nm is not None else None
+        return size or "11", name or "Calibri"
+
+    def cell_xf(
+        self,
+        number_format: str | None = None,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        size: float | None = None,
+        fill: str | None = None,
+        font: str | None = None,
+        align: str | None = None,
+    ) -> int:
+        """Index of a cell format with these looks; found again by shape, so a rerun adds
+        nothing. All defaults: 0 (the workbook's Normal format)."""
+        if not (number_format or bold or italic or size or fill or font or align):
+            return 0
+        fmt_id = self._num_fmt(number_format) if number_format else 0
+        font_id = 0
+        if bold or italic or size or font:
+            base_size, name = self._base_font()
+            el = etree.Element(_M + "font")
+            if bold:
+                etree.SubElement(el, _M + "b")
+            if italic:
+                etree.SubElement(el, _M + "i")
+            etree.SubElement(el, _M + "sz", val=f"{size:g}" if size else base_size)
+            if font:
+                etree.SubElement(el, _M + "color", rgb=_argb(font))
+            etree.SubElement(el, _M + "name", val=name)
+            font_id = self._reuse_or_append("fonts", el, "font")
+        fill_id = 0
+        if fill:
+            el = etree.Element(_M + "fill")
+            pattern = etree.SubElement(el, _M + "patternFill", patternType="solid")
+            etree.SubElement(pattern, _M + "fgColor", rgb=_argb(fill))
+            etree.SubElement(pattern, _M + "bgColor", indexed="64")
+            fill_id = self._reuse_or_append("fills", el, "fill")
+        attrs = {"numFmtId": str(fmt_id), "fontId": str(font_id), "fillId": str(fill_id)}
+        attrs |= {"borderId": "0", "xfId": "0"}
+        if number_format:
+            attrs["applyNumberFormat"] = "1"
+        if font_id:
+            attrs["applyFont"] = "1"
+        if fill_id:
+            attrs["applyFill"] = "1"
+        if align:
+            attrs["applyAlignment"] = "1"
+        xf = etree.Element(_M + "xf", attrs)
+        if align:
+            etree.SubElement(xf, _M + "alignment", horizontal=align)
+        return self._reuse_or_append("cellXfs", xf, "cell format")
 
     def date_styles(self) -> set[int]:
         """Indexes of cellXfs that display dates (built-in or custom date number formats)."""

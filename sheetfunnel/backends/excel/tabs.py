@@ -1,5 +1,5 @@
-"""Owned tabs (Summary, History, state): found by their marker, replaced whole, never a tab
-of the user's; and their worksheet XML, built whole from their rows.
+"""Owned tabs (Summary, History, Companies, daily counts, state): found by their marker,
+replaced whole, never a tab of the user's; their worksheet XML is `ownedxml`'s.
 
 Deterministic output: the same rows give the same bytes, which is what lets a second sync see
 that nothing changed and leave the file alone.
@@ -10,19 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 
-from sheetfunnel.backends.base import OwnedTab
+from sheetfunnel.backends.base import OwnedTab, StageColour
 from sheetfunnel.errors import InputError, SpreadsheetError
 
-from . import chart as charts
-from .cells import cell_xml, col_letter, is_blank, normalize_values
+from . import chart as charts_xml
+from .ownedxml import owned_sheet_xml
 from .package import (
     CT_CHART,
     CT_DRAWING,
     CT_WORKSHEET,
-    NS_MAIN,
-    NS_REL,
     REL_CALC_CHAIN,
     REL_WORKSHEET,
     Package,
@@ -30,59 +28,7 @@ from .package import (
     rels_path,
 )
 from .packedit import PackageEdit
-
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
-)
-
-
-def owned_sheet_xml(
-    tab: OwnedTab,
-    *,
-    epoch: dt.date,
-    date_xf: Callable[[str], int],
-    drawing_rid: str | None,
-) -> bytes:
-    """A complete worksheet part holding `tab.rows` as literal values from A1."""
-    rows_xml: list[str] = []
-    widths: dict[int, int] = {}
-    last_col = 0
-    for r, raw in enumerate(tab.rows, start=1):
-        cells = []
-        row = [
-            normalize_values((v,), "date" if c in tab.date_columns else "")[0]
-            for c, v in enumerate(raw)
-        ]
-        for c, value in enumerate(row, start=1):
-            if is_blank(value):
-                continue
-            date_style = None
-            if isinstance(value, dt.date):
-                date_style = date_xf("datetime" if isinstance(value, dt.datetime) else "date")
-            ref = f"{col_letter(c)}{r}"
-            cells.append(cell_xml(ref, value, style=None, epoch=epoch, date_style=date_style))
-            shown = 16 if isinstance(value, dt.datetime) else 10 if date_style else len(str(value))
-            widths[c] = max(widths.get(c, 8), min(shown + 2, 60))
-            last_col = max(last_col, c)
-        if cells:
-            rows_xml.append(f'<row r="{r}">' + "".join(cells) + "</row>")
-    dim = f"A1:{col_letter(last_col)}{len(tab.rows)}" if last_col else "A1"
-    cols = "".join(
-        f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(widths.items())
-    )
-    parts = [
-        _HEAD,
-        f'<dimension ref="{dim}"/>',
-        '<sheetViews><sheetView workbookViewId="0"/></sheetViews>',
-        '<sheetFormatPr defaultRowHeight="15"/>',
-        f"<cols>{cols}</cols>" if cols else "",
-        "<sheetData>" + "".join(rows_xml) + "</sheetData>" if rows_xml else "<sheetData/>",
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
-        f'<drawing r:id="{drawing_rid}"/>' if drawing_rid else "",
-        "</worksheet>",
-    ]
-    return "".join(parts).encode("utf-8")
+from .styles import Styles
 
 
 def _beside(wb_part: str, name: str) -> str:
@@ -97,12 +43,15 @@ def write_owned_tab(
     marked: str | None,
     *,
     epoch: dt.date,
-    date_xf: Callable[[str], int],
+    styles: Styles,
+    colours: tuple[StageColour, ...] = (),
+    others: Mapping[str, OwnedTab] | None = None,
     contacts: str,
     file: str,
 ) -> tuple[set[str], bool]:
     """Replace the tab marked for `tab.role` (title `marked`), or add a new one; returns the
-    members it touches and whether it is new. A tab of the user's is never replaced."""
+    members it touches and whether it is new. A tab of the user's is never replaced.
+    `others`: the plan's tabs by role, for charts drawn from another tab's rows."""
     before_new, before_removed = set(edit.new), set(edit.removed)
     sheets = pkg.sheets(wb_part)
     existing = next((s for s in sheets if marked is not None and s.name == marked), None)
@@ -143,17 +92,21 @@ def write_owned_tab(
         edit.rename_sheet(existing.name, tab.name)
     else:
         part = edit.free_name(_beside(wb_part, "worksheets/sheet%d.xml"))
-    chart = tab.chart
-    drawing_rid = "rId1" if chart else None
-    xml = owned_sheet_xml(tab, epoch=epoch, date_xf=date_xf, drawing_rid=drawing_rid)
+    charts = tab.charts
+    drawing_rid = "rId1" if charts else None
+    xml = owned_sheet_xml(tab, epoch=epoch, styles=styles, colours=colours, drawing_rid=drawing_rid)
     edit.put(part, xml, CT_WORKSHEET)
-    if chart is not None:
+    if charts:
         drawing = edit.free_name(_beside(wb_part, "drawings/drawing%d.xml"))
-        edit.put(drawing, charts.drawing_xml(chart), CT_DRAWING)
-        chart_part = edit.free_name(_beside(wb_part, "charts/chart%d.xml"))
-        edit.put(chart_part, charts.chart_xml(tab, chart), CT_CHART)
-        edit.put(rels_path(part), charts.sheet_rels(relative_target(part, drawing)))
-        edit.put(rels_path(drawing), charts.drawing_rels(relative_target(drawing, chart_part)))
+        edit.put(drawing, charts_xml.drawing_xml(charts), CT_DRAWING)
+        targets = []
+        for chart in charts:
+            data = (others or {}).get(chart.data_role, tab) if chart.data_role else tab
+            chart_part = edit.free_name(_beside(wb_part, "charts/chart%d.xml"))
+            edit.put(chart_part, charts_xml.chart_xml(chart, data, epoch), CT_CHART)
+            targets.append(relative_target(drawing, chart_part))
+        edit.put(rels_path(part), charts_xml.sheet_rels(relative_target(part, drawing)))
+        edit.put(rels_path(drawing), charts_xml.drawing_rels(targets))
     if existing is None:
         edit.add_sheet(tab.name, part, REL_WORKSHEET)
     if tab.hidden:

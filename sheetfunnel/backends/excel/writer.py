@@ -16,9 +16,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from sheetfunnel.backends.base import MANAGED_FIELDS, TAB_ROLES, SheetData, WritePlan
+from sheetfunnel.backends.base import MARKED_FIELDS, TAB_ROLES, SheetData, WritePlan
 from sheetfunnel.errors import InputError
 
+from .colfmt import set_list_validation, set_widths
 from .markers import MarkerEdit, read_markers
 from .package import (
     NS_MAIN,
@@ -98,7 +99,7 @@ def check_plan(plan: WritePlan, file: str) -> None:
     if repeated:
         raise InputError(f"managed columns repeat the header(s) {repeated}", file=file)
     for what, ids, allowed in (
-        ("managed column field", [c.field for c in plan.columns], MANAGED_FIELDS),
+        ("managed column field", [c.field for c in plan.columns], MARKED_FIELDS),
         ("owned tab role", [t.role for t in plan.tabs], TAB_ROLES),
         ("owned tab name", [t.name.lower() for t in plan.tabs], None),
     ):
@@ -182,6 +183,13 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         if stage_col is not None:
             rules = [(sc.stage, styles.dxf(sc.fill, sc.font)) for sc in plan.stage_colours]
             frame.set_stage_rules(stage_col, plan.header_row, rules)
+        set_widths(
+            frame.root,
+            {t.col: mc.width for t, mc in zip(targets, plan.columns, strict=True) if mc.width},
+        )
+        for t, mc in zip(targets, plan.columns, strict=True):
+            if mc.validation:
+                set_list_validation(frame.root, t.col, plan.header_row, mc.validation)
         frame_changed = etree.tostring(frame.root) != before
         if result.cells_changed or frame_changed:
             head, tail = frame.serialize() if frame_changed else (split.head, split.tail)
@@ -190,7 +198,7 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
             out.cells = result.cells_changed
             out.details.append(f"contacts sheet: {result.cells_changed} cells")
             if frame_changed:
-                out.details.append("contacts sheet: dimension/stage colour rules updated")
+                out.details.append("contacts sheet: column widths, colours or drop-down updated")
 
         _edit_tables(pkg, edit, tables, table, targets, plan.header_row, out)
         for t in targets:
@@ -205,7 +213,9 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
                 tab,
                 markers.tabs.get(tab.role),
                 epoch=epoch,
-                date_xf=date_xf,
+                styles=styles,
+                colours=plan.stage_colours,
+                others={t.role: t for t in plan.tabs},
                 contacts=plan.sheet,
                 file=file,
             )

@@ -40,10 +40,10 @@ DEFAULT_TIMEOUT = 60.0
 MAX_PAYLOAD = 2_000_000
 #: Realignments tried after a write before giving up and rolling back.
 MAX_REPAIRS = 2
-#: Number formats of the cells a date format will replace (read before, for undo).
+#: Formats (and drop-downs) of the cells our formats will replace (read before, for undo).
 FORMAT_FIELDS = (
     "sheets(properties(sheetId),"
-    "data(startRow,startColumn,rowData(values(userEnteredFormat(numberFormat)))))"
+    "data(startRow,startColumn,rowData(values(userEnteredFormat,dataValidation))))"
 )
 SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 UNCHECKED = (
@@ -281,11 +281,10 @@ class GoogleSheetsBackend:
         )
 
     def _prior_formats(self, reads: list[FormatRead]) -> list[dict[str, Any]]:
-        """One read of the number formats a date format will replace; the undo requests that
-        put them back."""
+        """One read of the formats ours will replace; the undo requests that put them back."""
         ranges = [
             f"{quote(r.title)}!{col_letter(r.column)}{r.first_row + 1}:"
-            f"{col_letter(r.column)}{r.last_row}"
+            f"{col_letter(r.end_column - 1)}{r.last_row}"
             for r in reads
         ]
         res = self._call(

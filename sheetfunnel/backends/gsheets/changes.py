@@ -7,8 +7,6 @@ from typing import Any
 
 from .model import Raw, SheetInfo, col_letter, quote
 
-DATE_FORMAT = {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}}
-
 
 @dataclass
 class Block:
@@ -28,16 +26,29 @@ class Block:
         return f"{quote(self.title)}!{col_letter(self.column)}{self.row}:{end_col}{end_row}"
 
 
+#: What a prior-format read restores on a column of ours placed over existing cells.
+COLUMN_FORMAT_FIELDS = (
+    "userEnteredFormat.numberFormat,userEnteredFormat.wrapStrategy,dataValidation"
+)
+
+
 @dataclass(frozen=True)
 class FormatRead:
-    """Cells whose number format a request will change: read first so undo can restore it.
-    0-based, half-open rows, one column."""
+    """Cells whose format a request will change: read first so undo can restore it.
+    0-based, half-open rows and columns (one column unless `last_column` says more);
+    `fields` is what the restore puts back."""
 
     sheet_id: int
     title: str
     first_row: int
     last_row: int
     column: int
+    last_column: int | None = None
+    fields: str = "userEnteredFormat.numberFormat"
+
+    @property
+    def end_column(self) -> int:
+        return self.column + 1 if self.last_column is None else self.last_column
 
 
 @dataclass
@@ -61,6 +72,10 @@ class Changes:
     fresh: set[str] = field(default_factory=set)
     #: the fresh ones inserted inside the grid (undo deletes the column, marker and all)
     inserted: set[str] = field(default_factory=set)
+    #: owned tab role -> its sheet id (the one it will have when created by this write)
+    tab_ids: dict[str, int] = field(default_factory=dict)
+    #: owned tab role -> its grid rows once this write is done
+    tab_rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -106,49 +121,31 @@ def grow(info: SheetInfo, rows: int, columns: int, out: Changes) -> None:
         )
 
 
-def date_format(sheet_id: int, first_row: int, last_row: int, c: int) -> dict[str, Any]:
-    """The date number format on rows [first_row, last_row) of one column."""
-    rng: dict[str, Any] = {
-        "sheetId": sheet_id,
-        "startRowIndex": first_row,
-        "endRowIndex": last_row,
-        "startColumnIndex": c,
-        "endColumnIndex": c + 1,
-    }
-    return {
-        "repeatCell": {
-            "range": rng,
-            "cell": {"userEnteredFormat": DATE_FORMAT},
-            "fields": "userEnteredFormat.numberFormat",
-        }
-    }
-
-
-def restore_formats(read: FormatRead, prior: list[dict[str, Any] | None]) -> dict[str, Any]:
-    """The request putting back the number formats `prior` (one per row of `read`, None for
-    none) that a date format replaced."""
+def restore_formats(read: FormatRead, prior: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """The request putting back the formats `prior` (per row, per column: the cell's
+    userEnteredFormat/dataValidation as read) that a format request replaced."""
     rng = {
         "sheetId": read.sheet_id,
         "startRowIndex": read.first_row,
         "endRowIndex": read.last_row,
         "startColumnIndex": read.column,
-        "endColumnIndex": read.column + 1,
+        "endColumnIndex": read.end_column,
     }
-    fields = "userEnteredFormat.numberFormat"
-    if not any(prior):
-        return {"repeatCell": {"range": rng, "cell": {}, "fields": fields}}
-    rows = [{"values": [{"userEnteredFormat": {"numberFormat": f}} if f else {}]} for f in prior]
-    return {"updateCells": {"range": rng, "rows": rows, "fields": fields}}
+    if not any(any(cell) for cell in prior):
+        return {"repeatCell": {"range": rng, "cell": {}, "fields": read.fields}}
+    rows = [{"values": row} for row in prior]
+    return {"updateCells": {"range": rng, "rows": rows, "fields": read.fields}}
 
 
 def prior_formats(reads: list[FormatRead], response: dict[str, Any]) -> list[dict[str, Any]]:
     """From a spreadsheets.get of the `reads` ranges (grid data per sheet, in request order):
-    the undo requests that put their number formats back."""
+    the undo requests that put their formats back."""
     by_sheet: dict[int, list[dict[str, Any]]] = {}
     for sheet in response.get("sheets", []):
         sid = sheet.get("properties", {}).get("sheetId", 0)
         by_sheet.setdefault(sid, []).extend(sheet.get("data", []))
     undo = []
+    width_of = {id(r): r.end_column - r.column for r in reads}
     for r in reads:
         data = by_sheet.get(r.sheet_id, [])
         grid = data.pop(0) if data else {}
@@ -156,7 +153,12 @@ def prior_formats(reads: list[FormatRead], response: dict[str, Any]) -> list[dic
         prior = []
         for i in range(r.last_row - r.first_row):
             cells = rows[i].get("values", []) if i < len(rows) else []
-            fmt = cells[0].get("userEnteredFormat", {}) if cells else {}
-            prior.append(fmt.get("numberFormat"))
+            row = []
+            for j in range(width_of[id(r)]):
+                cell = cells[j] if j < len(cells) else {}
+                row.append(
+                    {k: cell[k] for k in ("userEnteredFormat", "dataValidation") if k in cell}
+                )
+            prior.append(row)
         undo.append(restore_formats(r, prior))
     return undo

@@ -1,4 +1,5 @@
-"""Stage colours as conditional-format rules, and the funnel chart: built, and recognised."""
+"""Stage colours as conditional-format rules, built and recognised; stable ids; comparing a
+spec we want with one read back."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 import zlib
 from typing import Any
 
-from sheetfunnel.backends.base import FunnelChart, StageColour
+from sheetfunnel.backends.base import StageColour
 
 from .model import col_letter
 
@@ -115,51 +116,10 @@ def stable_id(kind: str, name: str) -> int:
     return zlib.crc32(f"sheetfunnel:{kind}:{name}".encode()) & 0x7FFFFFFF or 1
 
 
-def _source(sheet_id: int, chart: FunnelChart, column: int) -> dict[str, Any]:
-    grid = {
-        "sheetId": sheet_id,
-        "startRowIndex": chart.first_row,
-        "endRowIndex": chart.last_row + 1,
-        "startColumnIndex": column,
-        "endColumnIndex": column + 1,
-    }
-    return {"sourceRange": {"sources": [{k: v for k, v in grid.items() if v}]}}
-
-
-def chart_spec(sheet_id: int, chart: FunnelChart) -> dict[str, Any]:
-    """A horizontal bar chart: categories and values from two columns of the owned tab."""
-    return {
-        "title": chart.title,
-        "basicChart": {
-            "chartType": "BAR",
-            "legendPosition": "NO_LEGEND",
-            "headerCount": 0,
-            "domains": [{"domain": _source(sheet_id, chart, chart.category_column)}],
-            "series": [
-                {
-                    "series": _source(sheet_id, chart, chart.value_column),
-                    "targetAxis": "BOTTOM_AXIS",
-                }
-            ],
-        },
-    }
-
-
-def chart_position(sheet_id: int, chart: FunnelChart) -> dict[str, Any]:
-    return {
-        "overlayPosition": {
-            "anchorCell": {
-                "sheetId": sheet_id,
-                "rowIndex": chart.anchor_row,
-                "columnIndex": chart.anchor_column,
-            }
-        }
-    }
-
-
 def contains(actual: Any, wanted: Any) -> bool:
     """Does `actual` (as read back, with the API's own defaults added) hold all of `wanted`?
-    Zero/absent are the same (the API omits zero fields)."""
+    Zero/absent are the same (the API omits zero fields); numbers match to 1e-6 (colours come
+    back at the API's own float precision)."""
     if isinstance(wanted, dict):
         if not isinstance(actual, dict):
             return False
@@ -174,5 +134,5 @@ def contains(actual: Any, wanted: Any) -> bool:
             and all(contains(a, w) for a, w in zip(actual, wanted, strict=True))
         )
     if isinstance(wanted, float) or isinstance(actual, float):
-        return isinstance(actual, int | float) and abs(float(actual) - float(wanted)) < 1e-9
+        return isinstance(actual, int | float) and abs(float(actual) - float(wanted)) < 1e-6
     return bool(actual == wanted)

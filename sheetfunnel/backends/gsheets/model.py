@@ -11,12 +11,16 @@ from typing import Any
 
 import pandas as pd
 
-from sheetfunnel.backends.base import EPOCH_1900, MANAGED_FIELDS, CellValue
+from sheetfunnel.backends.base import EPOCH_1900, MARKED_FIELDS, CellValue
 
 #: Developer-metadata key marking a column sheetfunnel manages; the value is its field id.
 COLUMN_KEY = "sheetfunnel:column"
 #: Developer-metadata key on a whole sheet sheetfunnel owns; the value is its role.
 TAB_KEY = "sheetfunnel:tab"
+#: Developer-metadata key on one of our columns or tabs: a digest of the formats we last gave
+#: it, so an unchanged format is recognised from the one metadata read (cell formats are not
+#: read: that would mean the grid data of every tab).
+FORMAT_KEY = "sheetfunnel:format"
 
 #: A cell as the API returns it with UNFORMATTED_VALUE (None for empty).
 Raw = str | int | float | bool | None
@@ -32,6 +36,13 @@ class SheetInfo:
     rows: int
     columns: int
     hidden: bool = False
+    frozen_rows: int = 0
+    frozen_columns: int = 0
+    #: pixel width of each column as read (100 is the default)
+    widths: tuple[int, ...] = ()
+
+    def width(self, c: int) -> int:
+        return self.widths[c] if c < len(self.widths) else 100
 
 
 @dataclass(frozen=True)
@@ -48,15 +59,15 @@ class ColumnMark:
     def field(self) -> str | None:
         """The field this mark stands for. A mark of the previous version holds the default
         header ("Stage since"): it is still ours (we wrote it), read as its field id."""
-        if self.value in MANAGED_FIELDS:
+        if self.value in MARKED_FIELDS:
             return self.value
         legacy = self.value.strip().casefold().replace(" ", "_")
-        return legacy if legacy in MANAGED_FIELDS else None
+        return legacy if legacy in MARKED_FIELDS else None
 
     @property
     def stale(self) -> bool:
         """Written by the previous version (a header as value): rewritten with the field id."""
-        return self.value not in MANAGED_FIELDS
+        return self.value not in MARKED_FIELDS
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,16 @@ class TabMark:
     metadata_id: int
     sheet_id: int
     role: str
+
+
+@dataclass(frozen=True)
+class FormatMark:
+    """Our format digest on a column (`column` set) or on a whole tab (`column` None)."""
+
+    metadata_id: int
+    sheet_id: int
+    column: int | None
+    value: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,7 @@ class ReadState:
     header_row: int = 1
     account: str | None = None
     tab_marks: tuple[TabMark, ...] = ()
+    format_marks: tuple[FormatMark, ...] = ()
 
     def sheet(self, title: str) -> SheetInfo | None:
         return self.sheets.get(title)
@@ -93,6 +115,12 @@ class ReadState:
         """The tab marked for `role` (the leftmost one if a copy carries the mark too)."""
         found = [s for m in self.tab_marks if m.role == role and (s := self.by_id(m.sheet_id))]
         return min(found, key=lambda s: s.index) if found else None
+
+    def format_mark(self, sheet_id: int, column: int | None) -> FormatMark | None:
+        """Our format digest on that column (None: on the tab itself)."""
+        return next(
+            (m for m in self.format_marks if m.sheet_id == sheet_id and m.column == column), None
+        )
 
     def column_for(self, sheet_id: int, field: str) -> int | None:
         """The column marked for `field` on a sheet (the leftmost, should there be two)."""

@@ -12,10 +12,12 @@ from sheetfunnel.backends.base import WritePlan
 from sheetfunnel.errors import InputError
 
 from . import formats
-from .changes import Block, Changes, FormatRead, cell_at, date_format
+from .changes import Block, Changes, cell_at
+from .charts import tab_charts
 from .columns import column_marks, make_room
 from .model import Raw, ReadState, SheetInfo, col_letter, same, to_json
-from .tabs import owned_tab
+from .presentation import column_presentation, replace_rules
+from .tabs import owned_tab, tab_id
 
 #: Changed cells closer than this in one column are sent as one range (fewer ranges).
 MERGE_GAP = 16
@@ -86,7 +88,10 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
         header_now = cell_at(grid, h - 1, c)
         if not (isinstance(header_now, str) and header_now.strip() == col.header):
             changed.append(h - 1)
-        below = [row[c] if c < len(row) else None for row in grid[h:]]  # this column, as read
+        if col.editable:  # the user's to type: only its header is ours to write
+            below = []
+        else:
+            below = [row[c] if c < len(row) else None for row in grid[h:]]  # as read
         extent = len(col.values)
         for i in range(len(below) - 1, extent - 1, -1):
             if below[i] not in (None, ""):
@@ -114,38 +119,10 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
         )
 
 
-def date_formats(
-    plan: WritePlan, state: ReadState, info: SheetInfo, need_rows: int, out: Changes
-) -> None:
-    """The date format on our date columns: over the whole column below the header when the
-    column is new (its prior formats read first, for undo), else only on rows grown now (the
-    grid shrink undoes them)."""
-    h = plan.header_row
-    rows = max(info.rows, need_rows)
-    for col in plan.columns:
-        if col.kind != "date":
-            continue
-        c = out.placed[col.field]
-        if state.column_for(info.sheet_id, col.field) == c:
-            first = info.rows
-        else:
-            first = h
-            if col.field not in out.fresh and c < info.columns and h < info.rows:
-                out.format_reads.append(FormatRead(info.sheet_id, info.title, h, info.rows, c))
-        if first < rows:
-            out.requests.append(date_format(info.sheet_id, first, rows, c))
-
-
 def stage_rules(
     plan: WritePlan, state: ReadState, info: SheetInfo, placed: dict[str, int], out: Changes
 ) -> None:
-    """Ours left alone when right; else deleted (highest index first) and re-added at the end."""
-    current = list(state.rules.get(info.sheet_id, ()))
-    ours = [
-        (i, sig)
-        for i, r in enumerate(current)
-        if (sig := formats.signature(r, info.sheet_id, info.rows)) is not None
-    ]
+    """Our stage rules on the contacts tab left alone when right, else replaced."""
     wanted: list[tuple[formats.Signature, dict[str, Any]]] = []
     if plan.stage_colours:
         field = next((m.field for m in plan.columns if m.header == plan.stage_header), None)
@@ -174,23 +151,8 @@ def stage_rules(
                     formats.stage_rule(info.sheet_id, c, plan.header_row, colour),
                 )
             )
-    if [s for _, s in ours] == [s for s, _ in wanted]:
-        return
-    for i, _ in sorted(ours, reverse=True):
-        out.requests.append({"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": i}})
-    remaining = len(current) - len(ours)
-    for k, (_, rule) in enumerate(wanted):
-        out.requests.append({"addConditionalFormatRule": {"rule": rule, "index": remaining + k}})
-    # undo: drop what we added, put the old ones back where they were
-    for k in reversed(range(len(wanted))):
-        out.undo_requests.append(
-            {"deleteConditionalFormatRule": {"sheetId": info.sheet_id, "index": remaining + k}}
-        )
-    for i, _ in ours:
-        out.undo_requests.append({"addConditionalFormatRule": {"rule": current[i], "index": i}})
-    out.details.append(
-        f"{info.title}: stage colours set ({len(wanted)} rules, {len(ours)} old ones replaced)"
-    )
+    current = list(state.rules.get(info.sheet_id, ()))
+    replace_rules(info.sheet_id, info.title, current, info.rows, wanted, out)
 
 
 def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
@@ -203,12 +165,14 @@ def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
     out = Changes()
     placed = out.placed = place_columns(plan, state, info)
     managed_blocks(plan, state, placed, out)
-    need_rows = max([plan.header_row + len(c.values) for c in plan.columns], default=0)
+    need_rows = max(
+        [plan.header_row + len(c.values) for c in plan.columns if not c.editable], default=0
+    )
     growth = Changes()
     make_room(plan, state, info, need_rows, out, growth)
     out.requests[:0] = growth.requests  # room first: every later request may need it
     out.details[:0] = growth.details
-    date_formats(plan, state, info, need_rows, out)
+    column_presentation(plan, state, info, need_rows, out)
     stage_rules(plan, state, info, placed, out)
     column_marks(plan, state, info, out)
     out.undo_requests += growth.undo_requests  # last: columns deleted, grid shrunk
@@ -219,5 +183,9 @@ def plan_changes(plan: WritePlan, state: ReadState) -> Changes:
         if block.title == plan.sheet:
             block.metadata_id = out.column_ids.get(block.column)
     for tab in plan.tabs:
-        owned_tab(tab, state, out)
+        tab_id(tab, state, out)
+    for tab in plan.tabs:
+        owned_tab(tab, state, out, plan.stage_colours)
+    for tab in plan.tabs:  # last: a chart may read another tab created above
+        tab_charts(tab, state, out, new_tab=state.tab_for(tab.role) is None)
     return out

@@ -9,16 +9,29 @@ import pandas as pd
 
 from sheetfunnel.backends.base import TAB_ROLES, Ownership, unnamed_column
 
-from .model import COLUMN_KEY, TAB_KEY, ColumnMark, Raw, ReadState, SheetInfo, TabMark, col_letter
+from .model import (
+    COLUMN_KEY,
+    FORMAT_KEY,
+    TAB_KEY,
+    ColumnMark,
+    FormatMark,
+    Raw,
+    ReadState,
+    SheetInfo,
+    TabMark,
+    col_letter,
+)
 
 _META = "developerMetadata(metadataId,metadataKey,metadataValue,location)"
-#: One metadata read: ids, titles, grid sizes, hidden flags, rules, charts, and our markers on
-#: columns (sheets.data.columnMetadata) and on whole sheets (sheets.developerMetadata).
+#: One metadata read: ids, titles, grid sizes, frozen panes, hidden flags, rules, charts, column
+#: widths, and our markers on columns (sheets.data.columnMetadata) and on whole sheets
+#: (sheets.developerMetadata).
 METADATA_FIELDS = (
     "spreadsheetId,"
-    "sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount)),"
+    "sheets(properties(sheetId,title,index,hidden,"
+    "gridProperties(rowCount,columnCount,frozenRowCount,frozenColumnCount)),"
     f"conditionalFormats,charts(chartId,spec,position),{_META},"
-    f"data(columnMetadata({_META})))"
+    f"data(startColumn,columnMetadata(pixelSize,{_META})))"
 )
 VALUE_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
@@ -35,16 +48,22 @@ def parse_metadata(
     dict[int, Any],
     tuple[ColumnMark, ...],
     tuple[TabMark, ...],
+    tuple[FormatMark, ...],
 ]:
     sheets: dict[str, SheetInfo] = {}
     rules: dict[int, tuple[dict[str, Any], ...]] = {}
     charts: dict[int, tuple[int, dict[str, Any]]] = {}
     marks: list[ColumnMark] = []
     tab_marks: list[TabMark] = []
+    format_marks: list[FormatMark] = []
     for sheet in meta.get("sheets", []):
         p = sheet.get("properties", {})
         grid = p.get("gridProperties", {})
         sid = p.get("sheetId", 0)  # omitted when 0
+        widths: list[int] = []
+        for data in sheet.get("data", [])[:1]:
+            widths = [100] * data.get("startColumn", 0)
+            widths += [int(c.get("pixelSize", 100)) for c in data.get("columnMetadata", [])]
         sheets[p.get("title", "")] = SheetInfo(
             sid,
             p.get("title", ""),
@@ -52,6 +71,9 @@ def parse_metadata(
             grid.get("rowCount", 0),
             grid.get("columnCount", 0),
             bool(p.get("hidden", False)),  # omitted when false
+            grid.get("frozenRowCount", 0),
+            grid.get("frozenColumnCount", 0),
+            tuple(widths),
         )
         rules[sid] = tuple(sheet.get("conditionalFormats", []))
         for chart in sheet.get("charts", []):
@@ -59,12 +81,29 @@ def parse_metadata(
         for m in sheet.get("developerMetadata", []):
             if m.get("metadataKey") == TAB_KEY and m.get("metadataValue") in TAB_ROLES:
                 tab_marks.append(TabMark(m.get("metadataId", 0), sid, m["metadataValue"]))
+            if m.get("metadataKey") == FORMAT_KEY:
+                format_marks.append(
+                    FormatMark(m.get("metadataId", 0), sid, None, m.get("metadataValue", ""))
+                )
         seen: set[int] = set()
         for data in sheet.get("data", []):
             for column in data.get("columnMetadata", []):
                 for m in column.get("developerMetadata", []):
                     dr = m.get("location", {}).get("dimensionRange", {})
-                    if m.get("metadataKey") != COLUMN_KEY or m.get("metadataId") in seen:
+                    if m.get("metadataId") in seen:
+                        continue
+                    if m.get("metadataKey") == FORMAT_KEY:
+                        seen.add(m.get("metadataId"))
+                        format_marks.append(
+                            FormatMark(
+                                m.get("metadataId", 0),
+                                dr.get("sheetId", 0),
+                                dr.get("startIndex", 0),
+                                m.get("metadataValue", ""),
+                            )
+                        )
+                        continue
+                    if m.get("metadataKey") != COLUMN_KEY:
                         continue
                     seen.add(m.get("metadataId"))
                     marks.append(
@@ -75,7 +114,7 @@ def parse_metadata(
                             m.get("metadataValue", ""),
                         )
                     )
-    return sheets, rules, charts, tuple(marks), tuple(tab_marks)
+    return sheets, rules, charts, tuple(marks), tuple(tab_marks), tuple(format_marks)
 
 
 def grid_rows(value_range: Mapping[str, Any]) -> tuple[tuple[Raw, ...], ...]:
@@ -133,9 +172,19 @@ def build_state(
     header_row: int,
     account: str | None,
 ) -> ReadState:
-    sheets, rules, charts, marks, tab_marks = parse_metadata(meta)
+    sheets, rules, charts, marks, tab_marks, format_marks = parse_metadata(meta)
     return ReadState(
-        key, sheets, rules, charts, marks, grids, contacts_tab, header_row, account, tab_marks
+        key,
+        sheets,
+        rules,
+        charts,
+        marks,
+        grids,
+        contacts_tab,
+        header_row,
+        account,
+        tab_marks,
+        format_marks,
     )
 
 

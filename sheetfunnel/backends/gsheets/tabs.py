@@ -1,14 +1,15 @@
-"""Owned tabs (Summary, History) replaced whole, created atomically, and their chart."""
+"""Owned tabs (Summary, History, Companies, daily counts, state) replaced whole, created
+atomically; their look is tablook.py's, their charts charts.py's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sheetfunnel.backends.base import OwnedTab
+from sheetfunnel.backends.base import OwnedTab, StageColour
 from sheetfunnel.errors import InputError
 
-from . import formats
-from .changes import Block, Changes, cell_at, date_format, grow
+from . import formats, tablook
+from .changes import Block, Changes, cell_at, grow
 from .model import TAB_KEY, Raw, ReadState, SheetInfo, same, to_json
 
 
@@ -26,6 +27,8 @@ CONFIG_KEYS = {
     "summary": "output.summary_tab",
     "history": "output.history_tab",
     "state": "output.state_tab",
+    "companies": "output.companies_tab",
+    "daily": "output.daily_tab",
 }
 
 
@@ -38,16 +41,34 @@ def _refuse(tab: OwnedTab) -> InputError:
     )
 
 
-def owned_tab(tab: OwnedTab, state: ReadState, out: Changes) -> None:
+def tab_id(tab: OwnedTab, state: ReadState, out: Changes) -> int:
+    """The sheet id `tab` has, or will have once this write creates it (recorded in
+    `out.tab_ids`, so a chart on another tab can read it)."""
+    info = state.tab_for(tab.role)
+    if info is not None:
+        sheet_id = info.sheet_id
+    else:
+        taken = {s.sheet_id for s in state.sheets.values()} | set(out.tab_ids.values())
+        sheet_id = formats.stable_id("tab", tab.name)
+        while sheet_id in taken:
+            sheet_id = (sheet_id + 1) & 0x7FFFFFFF or 1
+    out.tab_ids[tab.role] = sheet_id
+    return sheet_id
+
+
+def owned_tab(
+    tab: OwnedTab, state: ReadState, out: Changes, colours: tuple[StageColour, ...] = ()
+) -> None:
     """The tab marked for `tab.role` rewritten (renamed, hidden as asked); without one, a new
-    tab created and marked in the same atomic request. A tab of the user's is never touched."""
+    tab created and marked in the same atomic request. A tab of the user's is never touched.
+    Its charts are left to the caller (charts.tab_charts, once every tab has its id)."""
     rows = [[to_json(v) for v in row] for row in tab.rows]
     height, width = len(rows), max((len(r) for r in rows), default=0)
     info = state.tab_for(tab.role)
     if info is None:
         if tab.name in state.sheets:
             raise _refuse(tab)
-        _create(tab, rows, state, out)
+        _create(tab, rows, state, out, colours)
         return
     if info.title != tab.name and tab.name in state.sheets:
         raise _refuse(tab)
@@ -78,13 +99,11 @@ def owned_tab(tab: OwnedTab, state: ReadState, out: Changes) -> None:
         ]
         out.blocks.append(Block(tab.name, 1, 0, values))
         out.undo_blocks.append(Block(tab.name, 1, 0, old))
-        if height > info.rows:  # the grid's own rows got the date format when we created it
-            for c in tab.date_columns:
-                out.requests.append(date_format(info.sheet_id, info.rows, height, c))
         out.cells += box_h * box_w
         out.tabs.append(tab.name)
         out.details.append(f"{tab.name}: rewritten ({height} rows)")
-    _chart(tab, info.sheet_id, state, out, new_tab=False)
+    grid_rows = max(info.rows, height) if differs else info.rows
+    tablook.tab_presentation(tab, rows, info.sheet_id, info, grid_rows, state, colours, out)
 
 
 def _properties(tab: OwnedTab, info: SheetInfo, out: Changes) -> None:
@@ -107,16 +126,24 @@ def _properties(tab: OwnedTab, info: SheetInfo, out: Changes) -> None:
         out.details.append(f"{tab.name}: {'hidden' if tab.hidden else 'shown'}")
 
 
-def _create(tab: OwnedTab, rows: list[list[Raw]], state: ReadState, out: Changes) -> None:
+def _create(
+    tab: OwnedTab,
+    rows: list[list[Raw]],
+    state: ReadState,
+    out: Changes,
+    colours: tuple[StageColour, ...],
+) -> None:
     height, width = len(rows), max((len(r) for r in rows), default=0)
-    taken = {s.sheet_id for s in state.sheets.values()}
-    sheet_id = formats.stable_id("tab", tab.name)
-    while sheet_id in taken:
-        sheet_id = (sheet_id + 1) & 0x7FFFFFFF or 1
+    sheet_id = out.tab_ids.get(tab.role) or tab_id(tab, state, out)
+    grid_rows = max(height, 100)
     properties: dict[str, Any] = {
         "sheetId": sheet_id,
         "title": tab.name,
-        "gridProperties": {"rowCount": max(height, 100), "columnCount": max(width, 26)},
+        "gridProperties": {
+            "rowCount": grid_rows,
+            "columnCount": max(width, 26),
+            **tablook.frozen_properties(tab),
+        },
     }
     if tab.hidden:
         properties["hidden"] = True
@@ -146,41 +173,7 @@ def _create(tab: OwnedTab, rows: list[list[Raw]], state: ReadState, out: Changes
             }
         )
     out.undo_requests.append({"deleteSheet": {"sheetId": sheet_id}})  # its marker goes with it
-    for c in tab.date_columns:  # the whole column: later rewrites need no format request
-        out.requests.append(date_format(sheet_id, 0, max(height, 100), c))
+    tablook.tab_presentation(tab, rows, sheet_id, None, grid_rows, state, colours, out)
     out.cells += sum(len(r) for r in rows)
     out.tabs.append(tab.name)
     out.details.append(f"{tab.name}: tab created ({height} rows)")
-    _chart(tab, sheet_id, state, out, new_tab=True)
-
-
-def _chart(tab: OwnedTab, sheet_id: int, state: ReadState, out: Changes, *, new_tab: bool) -> None:
-    chart_id = formats.stable_id("chart", tab.name)
-    existing = None if new_tab else state.charts.get(chart_id)
-    if tab.chart is None:
-        if existing is not None:
-            out.requests.append({"deleteEmbeddedObject": {"objectId": chart_id}})
-            out.details.append(f"{tab.name}: chart removed")
-        return
-    spec = formats.chart_spec(sheet_id, tab.chart)
-    if existing is None:
-        out.requests.append(
-            {
-                "addChart": {
-                    "chart": {
-                        "chartId": chart_id,
-                        "spec": spec,
-                        "position": formats.chart_position(sheet_id, tab.chart),
-                    }
-                }
-            }
-        )
-        if not new_tab:
-            out.undo_requests.append({"deleteEmbeddedObject": {"objectId": chart_id}})
-        out.details.append(f"{tab.name}: chart '{tab.chart.title}' added")
-    elif not formats.contains(existing[1].get("spec", {}), spec):
-        out.requests.append({"updateChartSpec": {"chartId": chart_id, "spec": spec}})
-        out.undo_requests.append(
-            {"updateChartSpec": {"chartId": chart_id, "spec": existing[1].get("spec", {})}}
-        )
-        out.details.append(f"{tab.name}: chart '{tab.chart.title}' updated")

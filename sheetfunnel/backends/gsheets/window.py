@@ -132,6 +132,8 @@ def realign(
         height = min(height, max(rows - h, len(pairing)))
     blocks = []
     for col in plan.columns:
+        if col.editable:  # the user's cells: they moved with their rows already
+            continue
         column = values[col.field]
         cells: list[list[Raw]] = []
         for r in range(height):
@@ -144,7 +146,7 @@ def realign(
 
 def planned(plan: WritePlan) -> dict[str, list[Raw]]:
     """The plan's managed values per field, as sent."""
-    return {col.field: [to_json(v) for v in col.values] for col in plan.columns}
+    return {col.field: [to_json(v) for v in col.values] for col in plan.columns if not col.editable}
 
 
 def as_read(
@@ -159,6 +161,7 @@ def as_read(
             for i in range(count)
         ]
         for col in plan.columns
+        if not col.editable
     }
 
 
