@@ -284,7 +284,7 @@ def _same_revision(
 
 
 #: Notices that need a person, so scheduled runs log and show them.
-WARNINGS = frozenset({"typed_stage", "unknown_override", "name_clash"})
+WARNINGS = frozenset({"typed_stage", "unknown_override", "name_clash", "write"})
 
 
 def inputs_fingerprint(inputs: Inputs, config: Config) -> str:

@@ -58,8 +58,9 @@ class SyncReport:
 
     @property
     def notices(self) -> tuple[Notice, ...]:
-        """What the data and the sheet had that the user should know about."""
-        return self.results.notices + self.sheet_notices
+        """What the data, the sheet and the write had that the user should know about."""
+        written = tuple(Notice("write", 1, note) for note in self.write.notes)
+        return self.results.notices + self.sheet_notices + written
 
 
 def _find(columns: pd.Index, header: str) -> str | None:

@@ -40,9 +40,10 @@ def test_a_40000_character_owner_is_cut_in_the_summary_tab(tmp_path):
     grow_text(book, "O" * EXCEL_MAX_TEXT, "O" * 40_000)  # ...a script writing XML does not
     result = CliRunner().invoke(cli, ["sync", str(book), "--as-of", str(DAY), "--no-backup"])
     assert result.exit_code == 0, result.output
-    assert "  1 text longer than a cell can hold (32,767 characters) cut, ending in '…' " in (
-        result.output
-    )
+    assert (
+        "Note: 2 texts longer than a cell can hold (32,767 characters) cut, ending in '…' "
+        "(Summary row 58, Companies row 17)"
+    ) in result.output
     summary = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Summary").to_python()
     long = [v for row in summary for v in row if isinstance(v, str) and len(v) > 1000]
     assert long and all(len(v) == EXCEL_MAX_TEXT and v.endswith(ELLIPSIS) for v in long)

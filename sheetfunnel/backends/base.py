@@ -309,6 +309,9 @@ class WriteResult:
     tabs_written: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
     backup: str | None = None
+    #: What a person should know about the write itself (texts cut to fit a cell), shown
+    #: with the sync's notes, unlike `details` (file-level, for -v).
+    notes: tuple[str, ...] = ()
     #: A workbook's fingerprint of the bytes written ("file:size:mtime_ns:sha256", as
     #: runlog.file_fingerprint), so a skip check never records someone else's later edit.
     written: str | None = None

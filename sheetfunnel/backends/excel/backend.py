@@ -78,7 +78,7 @@ class ExcelBackend:
         plan, cut = fit_text(plan, EXCEL_MAX_TEXT)  # 32,767 characters per cell
         with changed_means_busy(self.path, before, reading=False):
             result = self._write(plan, data, dry_run=dry_run)
-        return replace(result, details=(*result.details, cut)) if cut else result
+        return replace(result, notes=(*result.notes, cut)) if cut else result
 
     def _write(self, plan: WritePlan, data: SheetData, *, dry_run: bool) -> WriteResult:
         file = str(self.path)

@@ -177,10 +177,12 @@ class GoogleSheetsBackend:
                 "write() needs the SheetData this backend's read() returned.", file=self.key
             )
         plan, cut = fit_text(plan, SHEETS_MAX_TEXT)  # 50,000 characters per cell
+        notes = (cut,) if cut else ()
         changes = plan_changes(plan, state)
-        changes.details.extend([cut] if cut else [])
         if changes.empty:
-            return WriteResult(changed=False, details=("Google Sheet already up to date",))
+            return WriteResult(
+                changed=False, details=("Google Sheet already up to date",), notes=notes
+            )
         if dry_run:
             return WriteResult(
                 changed=True,
@@ -188,6 +190,7 @@ class GoogleSheetsBackend:
                     f"dry run: nothing written; would write {changes.cells} cells",
                     *changes.details,
                 ),
+                notes=notes,
             )
         guard = window.guard(plan, state, changes) if plan.columns else None
         if guard is not None:
@@ -211,6 +214,7 @@ class GoogleSheetsBackend:
                 )
         return WriteResult(
             changed=True,
+            notes=notes,
             cells_written=changes.cells,
             tabs_written=tuple(changes.tabs),
             details=tuple(details),
