@@ -10,8 +10,8 @@ and the failure message already lists every edit and sync of the failing example
 
 Budget (2 shared cores): a sync costs about 0.7 s and its check about 0.5 s on either
 backend (two engine runs dominate), a LibreOffice edit (load, edit, store as xlsx) 0.2-0.6 s.
-With the counts below the whole tests/scenarios directory needs about 150 s of CPU: about
-2.5 minutes alone on 2 cores, twice that on a machine busy with other test runs.
+With the counts below the whole tests/scenarios directory needs about 170 s of CPU and runs
+in about 3 minutes on 2 cores (longer on a machine busy with other test runs).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tests.scenarios.harness import Week, describe
 
 #: Examples per backend (a Sheets example is somewhat cheaper: no LibreOffice round trip).
-EXAMPLES = {"excel": 8, "sheets": 12}
+EXAMPLES = {"excel": 6, "sheets": 10}
 MAX_EDITS = 6
 
 #: (edit, the integer that picks its arguments, sync right after it?)
