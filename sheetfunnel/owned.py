@@ -236,12 +236,7 @@ def previous(
         stage = pd.Series(table["stage"].reindex(who.to_numpy()).to_numpy(), index=index)
         stage = stage.astype("string")
         since = pd.Series(table["since"].reindex(who.to_numpy()).to_numpy(), index=index)
-        differs = shown.notna() & shown.str.strip().ne(stage.fillna("")).fillna(False)
-        typed = tuple(
-            (str(k), str(v))
-            for k, v in zip(contacts.loc[differs, "key"], shown[differs], strict=True)
-        )
-        return Previous(stage, since, first_sync=False, typed=typed)
+        return Previous(stage, since, False, _typed(data, contacts, row_contact, stage))
     if "stage" not in marked:
         return Previous(stage, since, first_sync=True)
     stage = shown.str.strip().replace("", pd.NA)
@@ -255,6 +250,22 @@ def previous(
         )
         since.iloc[first_row.to_numpy()] = pd.to_datetime(dates).to_numpy("datetime64[ns]")
     return Previous(stage, since, first_sync=False)
+
+
+def _typed(
+    data: SheetData, contacts: pd.DataFrame, row_contact: pd.Series, wrote: pd.Series
+) -> tuple[tuple[str, str], ...]:
+    """(key, value) for every row, a duplicate contact's later rows included, whose Stage
+    cell holds something other than what the last sync wrote for its contact."""
+    column = data.ownership.columns.get("stage")
+    if column not in data.contacts.columns or row_contact.empty:
+        return ()
+    shown = to_text(data.contacts.loc[row_contact.index, column]).str.strip()
+    positions = row_contact.to_numpy()
+    expected = pd.Series(wrote.fillna("").to_numpy()[positions], index=row_contact.index)
+    differs = (shown.notna() & shown.ne(expected)).fillna(False).astype(bool)
+    keys = contacts["key"].to_numpy()[positions[differs.to_numpy()]]
+    return tuple(dict.fromkeys((str(k), str(v)) for k, v in zip(keys, shown[differs], strict=True)))
 
 
 def stage_edits(config: Config, data: SheetData) -> pd.DataFrame:

@@ -186,3 +186,15 @@ def test_previous_of_a_contacts_tab_emptied_to_its_header():
     )
     before = owned.previous(config, sheet, results.contacts, results.row_contact)
     assert len(before.stage) == len(before.since) == 0 and not before.typed
+
+
+def test_a_stage_typed_on_a_duplicate_contacts_second_row_is_found():
+    rows = [
+        contact("a@x.com", Stage="MQL"),
+        contact("b@x.com", Stage="Lead"),
+        contact("A@x.com ", Stage="Customer"),  # the same contact again, typed over
+    ]
+    config, results = scored([{k: v for k, v in r.items() if k != "Stage"} for r in rows])
+    sheet = data(rows, columns={"stage": "Stage"}, owned_rows={"state": STATE})
+    before = owned.previous(config, sheet, results.contacts, results.row_contact)
+    assert before.typed == (("a@x.com", "Customer"),)

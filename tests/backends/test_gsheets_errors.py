@@ -113,7 +113,7 @@ def test_400_cell_too_long_is_explained_and_rolled_back(
     assert info.value.status == 400
     assert [s.title for s in emulator.spreadsheets[key].sheets] == ["Contacts", "Activities"]
     written = backend.write(plan_for(data, why="x" * 50_001), data)
-    assert written.details[-1].startswith("5 texts longer than a cell can hold (50,000 char")
+    assert written.notes[0].startswith("5 texts longer than a cell can hold (50,000 char")
 
 
 def test_400_cell_limit_is_explained(emulator: Emulator, gclient: gspread.Client) -> None:
