@@ -18,9 +18,11 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from lxml import etree
 
 from . import __version__
-from .backends.excel.package import Package
+from .backends.excel.markers import read_markers
+from .backends.excel.package import Package, parse_xml
 from .backends.textlimit import ELLIPSIS, EXCEL_MAX_TEXT
 from .engine import RESULT_COLUMNS, Results
 from .errors import InputError, SpreadsheetError
@@ -258,9 +260,11 @@ def _synced_workbook(path: Path) -> bool:
         with zipfile.ZipFile(path) as zf:
             pkg = Package(zf)
             part = pkg.workbook_part()
-            return b'"_sheetfunnel_' in (pkg.read(part) or b"") if part else False
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+            data = pkg.read(part) if part else None
+            markers = read_markers(parse_xml(data)) if data else None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
         return False
+    return markers is not None and bool(markers.columns or markers.tabs or markers.stale)
 
 
 def _is_ours(path: Path) -> bool:

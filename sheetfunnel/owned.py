@@ -236,7 +236,8 @@ def previous(
         stage = pd.Series(table["stage"].reindex(who.to_numpy()).to_numpy(), index=index)
         stage = stage.astype("string")
         since = pd.Series(table["since"].reindex(who.to_numpy()).to_numpy(), index=index)
-        return Previous(stage, since, False, _typed(data, contacts, row_contact, stage))
+        typed = _typed(data, contacts, row_contact, stage)
+        return Previous(stage, since, first_sync=False, typed=typed)
     if "stage" not in marked:
         return Previous(stage, since, first_sync=True)
     stage = shown.str.strip().replace("", pd.NA)
