@@ -143,29 +143,9 @@ def _sheet_rows(wb: CalamineWorkbook, name: str, file: str) -> list[list]:
 
 
 def frame_from_rows(rows: list[list], header_row: int, *, file: str, sheet: str) -> pd.DataFrame:
-    """Object frame of the data rows under `header_row` (1-based), columns = header texts."""
-    if header_row < 1:
-        raise InputError(f"header row must be 1 or more, not {header_row}", file=file, sheet=sheet)
-    header = rows[header_row - 1] if header_row <= len(rows) else []
-    names: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
-    for j, value in enumerate(header):
-        text = header_text(value)
-        if not text:
-            continue
-        seen[text] = seen.get(text, 0) + 1
-        names.append((j, text if seen[text] == 1 else f"{text} ({seen[text]})"))
-    if not names:
-        raise InputError(
-            f"header row {header_row} of tab {sheet!r} is empty; set the header row in the "
-            "config to the row that holds the column names",
-            file=file,
-            sheet=sheet,
-        )
-    body = rows[header_row:]
-    columns = {name: [None if (v := r[j]) == "" else v for r in body] for j, name in names}
-    index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
-    return pd.DataFrame(columns, index=index, dtype=object)
+    """Object frame of the data rows under `header_row` (1-based), columns = header texts:
+    the contacts block of a tab with no key table and no markers (lookups, the log)."""
+    return contacts_block(rows, header_row, "", [], {}, file=file, sheet=sheet)[0]
 
 
 def _owned_rows(rows: list[list]) -> Rows:
