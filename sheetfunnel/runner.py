@@ -192,13 +192,13 @@ def _locked_run(
     revision = _revision(backend, config) if may_skip and mode == "values" else None
     if revision and _same_revision(store, who, revision, day, config):
         return RunResult(replace(base, outcome="unchanged"))  # not a cell read
-    inputs = None
+    read: list[Inputs] = []  # handed over by pop(): sync holds the only reference
     if mode == "file":
         seen = file_fingerprint(path)
     else:
         progress.step(f"Reading {target}")
-        inputs = read_inputs(backend, config)
-        seen = inputs_fingerprint(inputs, config)
+        read.append(read_inputs(backend, config))
+        seen = inputs_fingerprint(read[0], config)
     stamp = Stamp(input=seen, as_of=day.isoformat(), config=config_fingerprint(config))
     if may_skip and store.get(who) == stamp:
         if revision:  # taken before the cells were read: any later edit changes it
@@ -211,7 +211,7 @@ def _locked_run(
         dry_run=options.dry_run,
         rebuild=options.rebuild,
         target=str(target),
-        inputs=inputs,
+        inputs=read.pop() if read else None,
         progress=progress,
     )
     outcome: Outcome

@@ -108,13 +108,15 @@ def sync(
     keeps its Stage since date (or gets back the date of its last History entry into that
     stage when the cell was cleared), a changed stage starts on the as-of date. `inputs`:
     what `read_inputs` already read from this backend (the sync then reads nothing).
-    `progress` hears when reading, scoring and writing begin.
+    `progress` hears when reading, scoring and writing begin. A caller passing `inputs`
+    should keep no reference to them, so that the activity log is freed once scored.
     """
     out = config.output
     if inputs is None:
         progress.step(f"Reading {target or 'the spreadsheet'}")
         inputs = read_inputs(backend, config)
     data, lookups = inputs.data, inputs.lookups
+    del inputs  # the raw log is let go once scored (see below): nothing else may hold it
     owned.check_duplicates(config, data)
     names = owned.resolve_names(config, data)
     ours = [c for c in data.ownership.columns.values() if c in data.contacts.columns]
@@ -130,6 +132,8 @@ def sync(
         serial_epoch=data.serial_epoch,
         source=target or data.source,
     )
+    # the raw activity log (a 1M-row object frame, ~300 MB) is not needed past scoring
+    data = replace(data, activities=None)
     people = results.contacts
     before = owned.previous(config, data, people, results.row_contact)
     history_rows = data.owned.get("history", ())

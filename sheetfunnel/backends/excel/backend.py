@@ -101,8 +101,13 @@ class ExcelBackend:
             return result
         reader = ReadBack(self.path, outcome, plan, _rows_with_cells(data.contacts, plan))
         sheet_changed = outcome.contacts_part in outcome.parts
-        if sheet_changed:
-            reader.start()  # reads the new sheet while the file is being assembled
+
+        def build(fh: BinaryIO) -> None:
+            if sheet_changed:
+                # reads the new sheet while the file is being assembled; started here, after
+                # the save cleared stale temp files, so that its scratch file is not one
+                reader.start()
+            self._assemble(outcome, fh)
 
         def verify(tmp: Path) -> None:
             if not sheet_changed:
@@ -119,14 +124,18 @@ class ExcelBackend:
                     sheet=plan.sheet,
                 )
 
-        saved = atomic_replace(
-            self.path,
-            lambda fh: self._assemble(outcome, fh),
-            verify,
-            expected=data.token,
-            backup=self.backup,
-            force=self.force,
-        )
+        try:
+            saved = atomic_replace(
+                self.path,
+                build,
+                verify,
+                expected=data.token,
+                backup=self.backup,
+                force=self.force,
+            )
+        finally:
+            if reader.ident is not None:
+                reader.join()  # a failed save leaves no read-back scratch file behind
         return WriteResult(
             changed=True,
             cells_written=result.cells_written,

@@ -3,14 +3,15 @@ Date of #DIV/0! would count as an undated activity with full points. Their cache
 found in the sheet XML (cells with t="e") and put back into the rows read.
 
 Measured: a sheet without error cells costs one streamed decompression and a substring
-search (the XML is parsed only when `t="e"` occurs), done in the same thread as the
-calamine read of that tab.
+search (the XML is parsed only when `t="e"` occurs); the reader runs it in a thread of its
+own beside the calamine reads (zlib releases the GIL), off the path of the longest read.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable
 
 from .package import Package
 
@@ -53,15 +54,24 @@ def _column_index(letters: bytes) -> int:
 
 def error_cells(file: str, tab: str) -> dict[tuple[int, int], str]:
     """(0-based row, 0-based column) -> error code of every formula error cell of `tab`."""
+    return errors_by_tab(file, (tab,))[tab]
+
+
+def errors_by_tab(file: str, tabs: Iterable[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """`error_cells` of each of `tabs`, opening the package once."""
     with zipfile.ZipFile(file) as zf:
         pkg = Package(zf)
-        part = sheet_part(pkg, tab)
-        if part is None or pkg.find(part) is None:
-            return {}
-        part = pkg.find(part) or part
-        if not _has_errors(zf, part):
-            return {}
-        xml = zf.read(part)
+        return {tab: _errors(zf, pkg, tab) for tab in tabs}
+
+
+def _errors(zf: zipfile.ZipFile, pkg: Package, tab: str) -> dict[tuple[int, int], str]:
+    part = sheet_part(pkg, tab)
+    if part is None or pkg.find(part) is None:
+        return {}
+    part = pkg.find(part) or part
+    if not _has_errors(zf, part):
+        return {}
+    xml = zf.read(part)
     found: dict[tuple[int, int], str] = {}
     for match in _CELL.finditer(xml):
         attrs, body = match.groups()
@@ -75,9 +85,10 @@ def error_cells(file: str, tab: str) -> dict[tuple[int, int], str]:
     return found
 
 
-def mark_errors(rows: list[list], file: str, tab: str) -> list[list]:
-    """`rows` (as calamine read them, from A1) with each error cell holding its code."""
-    for (r, c), code in error_cells(file, tab).items():
+def put_errors(rows: list[list], found: dict[tuple[int, int], str]) -> list[list]:
+    """`rows` (as calamine read them, from A1) with each error cell of `found` holding its
+    code."""
+    for (r, c), code in found.items():
         if not code:
             continue
         while len(rows) <= r:
@@ -88,3 +99,8 @@ def mark_errors(rows: list[list], file: str, tab: str) -> list[list]:
         if row[c] in ("", None):
             row[c] = code
     return rows
+
+
+def mark_errors(rows: list[list], file: str, tab: str) -> list[list]:
+    """`rows` (as calamine read them, from A1) with each error cell holding its code."""
+    return put_errors(rows, error_cells(file, tab))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from lxml import etree
@@ -96,14 +97,29 @@ class Package:
         """The member name of `part` as stored (case may differ), or None if absent."""
         return self._by_lower.get(part.lower())
 
-    def read(self, part: str) -> bytes | None:
-        """The bytes of `part`, or None if the package has no such member (read once)."""
+    def read(self, part: str, *, keep: bool = True) -> bytes | None:
+        """The bytes of `part`, or None if the package has no such member (read once; with
+        `keep=False` not kept for later reads: a 100k-row sheet part is ~120 MB)."""
         name = self.find(part)
         if name is None:
             return None
-        if name not in self._cache:
-            self._cache[name] = self.zf.read(name)
-        return self._cache[name]
+        if name in self._cache:
+            return self._cache[name]
+        data = self.zf.read(name)
+        if keep:
+            self._cache[name] = data
+        return data
+
+    def holds(self, part: str, data: bytes) -> bool:
+        """Whether member `part` exists and holds exactly `data` (sizes and CRCs compared
+        first, so that a part that changed is not decompressed again to find it out)."""
+        name = self.find(part)
+        if name is None:
+            return False
+        info = self.zf.getinfo(name)
+        if info.file_size != len(data) or zlib.crc32(data) != info.CRC:
+            return False
+        return self.read(name, keep=False) == data
 
     def relationships(self, source_part: str) -> list[Relationship]:
         """Relationships of `source_part` (empty when it has no rels part)."""

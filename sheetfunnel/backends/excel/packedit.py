@@ -225,7 +225,7 @@ class PackageEdit:
             )
         changed: dict[str, bytes] = {}
         for name, data in self.new.items():
-            if self.pkg.find(name) is None or self.pkg.read(name) != data or name in self.removed:
+            if name in self.removed or not self.pkg.holds(name, data):
                 changed[name] = data
         removed = {n for n in self.removed if n not in self.new}
         if _ct_entries(self.ct) != _ct_entries(parse_xml(self._ct_original)):

@@ -92,6 +92,22 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.sheetfunnel-"
 
 
+@contextlib.contextmanager
+def scratch_file(path: Path) -> Iterator[tuple[Path, BinaryIO]]:
+    """A locked temp file beside `path`, removed on exit (or, after a crash, by the next
+    sync's `remove_stale_temps`, since no live process holds its lock any more)."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+    scratch = Path(name)
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            yield scratch, fh
+    finally:
+        with contextlib.suppress(OSError):
+            scratch.unlink()
+
+
 #: Seconds since a displaced file was renamed before a later sync treats it as left over.
 DISPLACED_MIN_AGE = 60.0
 

@@ -141,8 +141,7 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         strings = cache(lambda: shared_strings(pkg, wb_part))
         epoch = data.serial_epoch
 
-        original = pkg.read(sheet_part) or b""
-        split = split_sheet(original)
+        split = split_sheet(pkg.read(sheet_part, keep=False) or b"")
         rows, cell_cols = scan_rows(split)
         frame = Frame.parse(split)
         headers, header_style = header_texts(split, rows, plan.header_row, strings)
@@ -193,7 +192,7 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         frame_changed = etree.tostring(frame.root) != before
         if result.cells_changed or frame_changed:
             head, tail = frame.serialize() if frame_changed else (split.head, split.tail)
-            body = result.body if result.cells_changed else split.body
+            body = result.chunks if result.cells_changed else [split.body]
             edit.put(sheet_part, join_sheet(split, head, body, tail))
             out.cells = result.cells_changed
             out.details.append(f"contacts sheet: {result.cells_changed} cells")
