@@ -21,16 +21,17 @@ def place_columns(
     plan: WritePlan,
     data: SheetData,
     headers: Mapping[int, str],
-    used: int,
+    used: Callable[[], int],
     marked: Mapping[str, int],
     first_filled: Callable[[int], str | None],
     file: str,
 ) -> tuple[list[Target], list[str]]:
     """A `Target` per managed column, and notes for the details of the result.
 
-    `headers`: column -> header text of the contacts header row; `used`: last column used by
-    anything; `marked`: field -> column of the markers on the contacts tab; `first_filled`:
-    the first cell with content in a column, if any.
+    `headers`: column -> header text of the contacts header row; `used`: the last column used
+    by anything (asked only when a column must be added after it: it scans the whole sheet);
+    `marked`: field -> column of the markers on the contacts tab; `first_filled`: the first
+    cell with content in a column, if any.
     """
     notes: list[str] = []
     ours = set(marked.values())
@@ -93,9 +94,10 @@ def place_columns(
                 sheet=plan.sheet,
             )
         taken[col] = mc.header
-    next_col = used + 1
+    next_col = 0
     for mc in plan.columns:
         if mc.field not in placed:
+            next_col = next_col or used() + 1
             while next_col in taken or next_col in ours:
                 next_col += 1
             placed[mc.field] = (next_col, False)

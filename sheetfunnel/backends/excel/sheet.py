@@ -180,23 +180,28 @@ def _unescape(raw: bytes) -> str:
     return _X_ESC.sub(lambda m: chr(int(m.group(1), 16)), html.unescape(raw.decode("utf-8")))
 
 
-def scan_rows(split: SheetSplit) -> tuple[list[tuple[int, int, int, int]], int]:
+def scan_rows(
+    split: SheetSplit, until: int | None = None
+) -> tuple[list[tuple[int, int, int, int]], int]:
     """(row number, start, end, last cell's column or -1 when it has no reference) of every
-    row, and the last column any cell uses.
+    row (with `until`, of the rows up to that row number), and the last column their cells use.
 
     A row spans from its start tag to the next row's start (rows are contiguous children of
     <sheetData>), so only start tags are matched: ~10x cheaper than matching whole rows.
     """
     scanner = RowScanner(split.prefix)
     body = split.body
-    starts = [(m.start(), m.group(1)) for m in scanner.row_start.finditer(body)]
     rows: list[tuple[int, int, int, int]] = []
     last = 0
     max_col = 0
     match_cell, find_ref = scanner.cell.match, _R_ATTR.search
-    for i, (start, attrs) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(body)
-        r = _ROW_NUM.search(attrs)
+    tags = scanner.row_start.finditer(body)
+    tag = next(tags, None)
+    while tag is not None:
+        following = next(tags, None)
+        start = tag.start()
+        end = following.start() if following is not None else len(body)
+        r = _ROW_NUM.search(tag.group(1))
         last = int(r.group(1)) if r else last + 1
         col = 0
         pos = scanner.last_cell_start(body, start, end)
@@ -211,6 +216,9 @@ def scan_rows(split: SheetSplit) -> tuple[list[tuple[int, int, int, int]], int]:
                 if col > max_col:
                     max_col = col
         rows.append((last, start, end, col))
+        if until is not None and last >= until:
+            break
+        tag = following
     return rows, max_col
 
 

@@ -33,6 +33,7 @@ from .packedit import PackageEdit
 from .placement import place_columns
 from .rows import RowWriter, dirty_rows, rewrite_rows
 from .sheet import (
+    PassResult,
     Target,
     first_filled_cell,
     header_texts,
@@ -142,16 +143,22 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         epoch = data.serial_epoch
 
         split = split_sheet(pkg.read(sheet_part, keep=False) or b"")
-        rows, cell_cols = scan_rows(split)
         frame = Frame.parse(split)
-        headers, header_style = header_texts(split, rows, plan.header_row, strings)
-        used = max(cell_cols, frame.used_columns())
-        sheet_rels = pkg.relationships(sheet_part)
-        for rel in sheet_rels:
-            if rel.part and rel.type.rsplit("/", 1)[-1] in (
-                "drawing", "vmlDrawing", "comments", "table", "threadedComment",
-            ):  # fmt: skip
-                used = max(used, related_part_columns(pkg.read(rel.part) or b""))
+        above, _ = scan_rows(split, until=plan.header_row)
+        headers, header_style = header_texts(split, above, plan.header_row, strings)
+        # every row is scanned only when some must be rewritten or a column added after the
+        # last used one: a sync that changes no cell does not walk 100k rows
+        scanned = cache(lambda: scan_rows(split))
+
+        def used() -> int:
+            last = max(scanned()[1], frame.used_columns())
+            for rel in pkg.relationships(sheet_part):
+                if rel.part and rel.type.rsplit("/", 1)[-1] in (
+                    "drawing", "vmlDrawing", "comments", "table", "threadedComment",
+                ):  # fmt: skip
+                    last = max(last, related_part_columns(pkg.read(rel.part) or b""))
+            return last
+
         marked = markers.columns_on(plan.sheet)
         filled = partial(first_filled_cell, split)
         targets, notes = place_columns(plan, data, headers, used, marked, filled, file)
@@ -172,7 +179,10 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
             last_row=table.last_data if table is not None else None,
         )
         dirty = dirty_rows(data.contacts, targets, plan.header_row)
-        result = rewrite_rows(writer, rows, dirty)
+        if dirty == set() and not any(t.write_header for t in targets):
+            result = PassResult([], 0, 0, 0)  # every managed cell already holds its value
+        else:
+            result = rewrite_rows(writer, scanned()[0], dirty)
         before = etree.tostring(frame.root)
         if result.cells_changed:
             frame.update_dimension(result.max_col, result.max_row)
