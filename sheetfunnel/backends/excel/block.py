@@ -79,7 +79,7 @@ def build_frame(
 
 #: Values looked at to tell a column of repeated texts (a type, a country) from one of
 #: distinct texts (e-mails, names), where sharing would cost time and save nothing.
-PROBE = 10_000
+PROBE = 2_000
 
 
 def _texts_shared(column: np.ndarray) -> np.ndarray:
