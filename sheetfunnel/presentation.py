@@ -32,11 +32,9 @@ def width_for(field: str, header: str, values: tuple[CellValue, ...], kind: str)
     autofilter arrow sits on the header)."""
     if kind == "date":
         longest = DATE_WIDTH
-    elif not values:
-        longest = 0
     else:
-        text = pd.Series(values, dtype=object).dropna().astype(str)
-        longest = int(text.str.len().max()) if len(text) else 0
+        shown = (v for v in values if v is not None and not (isinstance(v, float) and v != v))
+        longest = max(map(len, map(str, shown)), default=0)
     wanted = max(len(header) + 3, longest + 2, 8)
     return float(min(wanted, MAX_WIDTH.get(field, DEFAULT_MAX)))
 
