@@ -193,6 +193,5 @@ class ExcelBackend:
 def _rows_with_cells(contacts: pd.DataFrame, plan: WritePlan) -> int:
     """Rows from the header down to the last one holding a cell (a table's empty rows are
     part of the block but not of the used range calamine reads back)."""
-    filled = contacts.notna().any(axis=1)
-    last = filled[filled].index.max() if filled.any() else plan.header_row
-    return int(last) - plan.header_row
+    last = max((c.last_valid_index() or 0 for _, c in contacts.items()), default=0)
+    return max(int(last), plan.header_row) - plan.header_row
