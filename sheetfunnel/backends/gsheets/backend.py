@@ -192,7 +192,8 @@ class GoogleSheetsBackend:
             )
         plan, cut = fit_text(plan, SHEETS_MAX_TEXT)  # 50,000 characters per cell
         notes = (cut,) if cut else ()
-        changes = plan_changes(plan, state)
+        with paused_gc():  # pure: ~10^5 cells' blocks and request dicts, no cycles
+            changes = plan_changes(plan, state)
         if changes.empty:
             return WriteResult(
                 changed=False, details=("Google Sheet already up to date",), notes=notes
@@ -206,7 +207,8 @@ class GoogleSheetsBackend:
                 ),
                 notes=notes,
             )
-        guard = window.guard(plan, state, changes) if plan.columns else None
+        with paused_gc():
+            guard = window.guard(plan, state, changes) if plan.columns else None
         if guard is not None:
             self._check_rows(guard)
         if changes.format_reads:
@@ -262,7 +264,8 @@ class GoogleSheetsBackend:
         """After writing: the row order read again; rows that moved while we wrote get their
         own values back (each managed column rewritten whole), until a read finds them in
         place. Returns how many repair writes that took; rolls back if it cannot."""
-        aligned, values = guard.read_ids, window.planned(guard.plan)
+        aligned = guard.read_ids
+        values: dict[str, list[Raw]] | None = None  # the plan as sent: only for a realignment
         what = "kept moving"
         for repairs in range(MAX_REPAIRS + 1):
             header, fresh = self._snapshot(guard, "verifying that rows did not move", UNCHECKED)
@@ -274,6 +277,8 @@ class GoogleSheetsBackend:
             if repairs == MAX_REPAIRS:
                 break
             pairing = window.match(fresh, guard.read_ids)
+            if values is None:
+                values = window.planned(guard.plan)
             blocks = window.realign(
                 guard.plan, guard.changes, values, pairing, guard.extent, self._rows
             )
