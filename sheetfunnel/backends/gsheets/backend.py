@@ -15,11 +15,12 @@ from sheetfunnel.backends.base import EPOCH_1900, TAB_ROLES, SheetData, WritePla
 from sheetfunnel.backends.textlimit import SHEETS_MAX_TEXT, fit_text
 from sheetfunnel.errors import BusyError, InputError, RemoteError
 
-from . import payload, window
+from . import decode, payload, window
 from . import retry as retrying
 from .auth import account_email, spreadsheet_key
 from .changes import FormatRead, prior_formats
 from .columns import DELETE_MARKED
+from .decode import paused_gc
 from .errors import NOTHING, explain
 from .model import Raw, ReadState, col_letter, quote
 from .planning import Block, Changes, plan_changes
@@ -31,6 +32,7 @@ from .reading import (
     frame,
     grid_rows,
     ownership,
+    rows_of,
 )
 
 T = TypeVar("T")
@@ -127,23 +129,30 @@ class GoogleSheetsBackend:
         if activities_tab is not None and activities_tab != contacts_tab:
             wanted.append(activities_tab)
         wanted += [t for t in roles.values() if t not in wanted]
-        res = self._call(
-            lambda: self._http.values_batch_get(
-                self.key, [quote(t) for t in wanted], params=dict(VALUE_PARAMS)
-            ),
-            "reading values",
-        )
-        grids = {t: grid_rows(vr) for t, vr in zip(wanted, res.get("valueRanges", []), strict=True)}
-        state = replace(marked, grids=grids)
-        owns, unnamed = ownership(state)
-        dupes = {contacts_tab: duplicates(grids[contacts_tab], header_row)}
-        activities = None
-        if activities_tab is not None:
-            activities = frame(grids[activities_tab], activities_header_row)
-            if activities_tab != contacts_tab:
-                dupes[activities_tab] = duplicates(grids[activities_tab], activities_header_row)
+        # raw rows: the activity log's (read only, never written) go straight into its frame
+        log_only = activities_tab not in (None, contacts_tab, *roles.values())
+        with paused_gc():  # ~120,000 row lists, freed by refcount once in frames and grids
+            res = self._call(lambda: self._batch_get([quote(t) for t in wanted]), "reading values")
+            values = {
+                t: vr.get("values", [])
+                for t, vr in zip(wanted, res.get("valueRanges", []), strict=True)
+            }
+            grids = {
+                t: rows_of(v) for t, v in values.items() if not (log_only and t == activities_tab)
+            }
+            state = replace(marked, grids=grids)
+            owns, unnamed = ownership(state)
+            dupes = {contacts_tab: duplicates(grids[contacts_tab], header_row)}
+            activities = None
+            if activities_tab is not None:
+                log = values[activities_tab] if log_only else grids[activities_tab]
+                activities = frame(log, activities_header_row)
+                if activities_tab != contacts_tab:
+                    dupes[activities_tab] = duplicates(log, activities_header_row)
+            contacts = frame(grids[contacts_tab], header_row, unnamed)
+            del res, values
         return SheetData(
-            contacts=frame(grids[contacts_tab], header_row, unnamed),
+            contacts=contacts,
             activities=activities,
             owned={role: grids[title] for role, title in roles.items()},
             serial_epoch=EPOCH_1900,
@@ -156,12 +165,17 @@ class GoogleSheetsBackend:
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
         """Another tab's raw values (a lookup such as a Companies tab): one more request."""
-        res = self._call(
-            lambda: self._http.values_batch_get(self.key, [quote(tab)], params=dict(VALUE_PARAMS)),
-            f"reading tab '{tab}'",
-        )
-        ranges = res.get("valueRanges", [])
-        return frame(grid_rows(ranges[0]) if ranges else (), header_row)
+        with paused_gc():
+            res = self._call(lambda: self._batch_get([quote(tab)]), f"reading tab '{tab}'")
+            ranges = res.get("valueRanges", [])
+            return frame(ranges[0].get("values", []) if ranges else (), header_row)
+
+    def _batch_get(self, ranges: list[str]) -> Any:
+        """values:batchGet of `ranges` (unformatted values, dates as serial numbers), decoded
+        as gspread's values_batch_get would (same request, same errors)."""
+        url = f"{SHEETS}/{self.key}/values:batchGet"
+        params = {**VALUE_PARAMS, "ranges": ranges}
+        return decode.loads(self._http.request("get", url, params=params).content)
 
     # --- write ---
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
@@ -178,7 +192,8 @@ class GoogleSheetsBackend:
             )
         plan, cut = fit_text(plan, SHEETS_MAX_TEXT)  # 50,000 characters per cell
         notes = (cut,) if cut else ()
-        changes = plan_changes(plan, state)
+        with paused_gc():  # pure: ~10^5 cells' blocks and request dicts, no cycles
+            changes = plan_changes(plan, state)
         if changes.empty:
             return WriteResult(
                 changed=False, details=("Google Sheet already up to date",), notes=notes
@@ -192,7 +207,8 @@ class GoogleSheetsBackend:
                 ),
                 notes=notes,
             )
-        guard = window.guard(plan, state, changes) if plan.columns else None
+        with paused_gc():
+            guard = window.guard(plan, state, changes) if plan.columns else None
         if guard is not None:
             self._check_rows(guard)
         if changes.format_reads:
@@ -225,16 +241,13 @@ class GoogleSheetsBackend:
     ) -> tuple[list[Raw], list[window.Identity]]:
         """One read: the header row and each data row's identity, as the sheet is now (and
         the grid's row count, kept in `self._rows` for a realignment)."""
-        res = self._call(
-            lambda: self._http.values_batch_get(
-                self.key, window.snapshot_ranges(guard), params=dict(VALUE_PARAMS)
-            ),
-            during,
-            outcome=outcome,
-        )
-        ranges = res.get("valueRanges", [])
-        self._rows = window.grid_height(ranges[-1].get("range", "")) if ranges else None
-        return window.parse_snapshot(guard, [grid_rows(vr) for vr in ranges])
+        with paused_gc():
+            res = self._call(
+                lambda: self._batch_get(window.snapshot_ranges(guard)), during, outcome=outcome
+            )
+            ranges = res.get("valueRanges", [])
+            self._rows = window.grid_height(ranges[-1].get("range", "")) if ranges else None
+            return window.parse_snapshot(guard, [grid_rows(vr) for vr in ranges])
 
     def _check_rows(self, guard: window.Guard) -> None:
         """Before writing: rows sorted or inserted since the read would put scores on the
@@ -251,7 +264,8 @@ class GoogleSheetsBackend:
         """After writing: the row order read again; rows that moved while we wrote get their
         own values back (each managed column rewritten whole), until a read finds them in
         place. Returns how many repair writes that took; rolls back if it cannot."""
-        aligned, values = guard.read_ids, window.planned(guard.plan)
+        aligned = guard.read_ids
+        values: dict[str, list[Raw]] | None = None  # the plan as sent: only for a realignment
         what = "kept moving"
         for repairs in range(MAX_REPAIRS + 1):
             header, fresh = self._snapshot(guard, "verifying that rows did not move", UNCHECKED)
@@ -263,6 +277,8 @@ class GoogleSheetsBackend:
             if repairs == MAX_REPAIRS:
                 break
             pairing = window.match(fresh, guard.read_ids)
+            if values is None:
+                values = window.planned(guard.plan)
             blocks = window.realign(
                 guard.plan, guard.changes, values, pairing, guard.extent, self._rows
             )

@@ -79,6 +79,16 @@ def _letter_index(letters: str) -> int:
     return n - 1
 
 
+def changed_rows(below: list[Raw], wanted: list[Raw], first: int) -> list[int]:
+    """Rows (`first` + index) whose cell as read is not `same` as the one wanted (`below` at
+    least as long as `wanted`); equal cells of one type settled without a call."""
+    return [
+        first + i
+        for i, (now, value) in enumerate(zip(below, wanted, strict=False))
+        if not (type(now) is type(value) and now == value) and not same(now, value)
+    ]
+
+
 def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], out: Changes) -> None:
     grid = state.grids.get(plan.sheet, ())
     h = plan.header_row
@@ -99,17 +109,21 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
                 break
         wanted = [to_json(v) for v in col.values] + [""] * (extent - len(col.values))
         below += [None] * (len(wanted) - len(below))
-        changed += [h + i for i, value in enumerate(wanted) if not same(below[i], value)]
+        changed += changed_rows(below, wanted, h)
         if not changed:
             continue
+        if col.editable:  # `below` left empty: the cells as read, for undo
+            below = [cell_at(grid, r, c) for r in range(h, changed[-1] + 1)]
         count = 0
         for r0, r1 in _runs(changed):
             values: list[list[Raw]] = []
             old: list[list[Raw]] = []
-            for r in range(r0, r1 + 1):
-                values.append([col.header if r == h - 1 else wanted[r - h]])
-                before = cell_at(grid, r, c)
-                old.append(["" if before is None else before])
+            if r0 == h - 1:  # the header cell
+                values.append([col.header])
+                old.append(["" if header_now is None else header_now])
+            first = max(r0, h) - h
+            values += [[v] for v in wanted[first : r1 - h + 1]]
+            old += [["" if v is None else v] for v in below[first : r1 - h + 1]]
             out.blocks.append(Block(plan.sheet, r0 + 1, c, values))
             out.undo_blocks.append(Block(plan.sheet, r0 + 1, c, old))
             count += len(values)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import zip_longest
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sheetfunnel.backends.base import TAB_ROLES, Ownership, unnamed_column
@@ -119,8 +121,15 @@ def parse_metadata(
 
 def grid_rows(value_range: Mapping[str, Any]) -> tuple[tuple[Raw, ...], ...]:
     """Rows as read, with "" (the API's interior empty cell) turned into None."""
+    return rows_of(value_range.get("values", []))
+
+
+def rows_of(values: Sequence[Sequence[Raw]]) -> tuple[tuple[Raw, ...], ...]:
+    """`grid_rows` of a value range's "values": a row without "" is copied as it is (one C
+    call), only the others cell by cell."""
     return tuple(
-        tuple(None if v == "" else v for v in row) for row in value_range.get("values", [])
+        tuple(row) if "" not in row else tuple([None if v == "" else v for v in row])
+        for row in values
     )
 
 
@@ -149,19 +158,29 @@ def duplicates(rows: tuple[tuple[Raw, ...], ...], header_row: int) -> dict[str, 
 
 
 def frame(
-    rows: tuple[tuple[Raw, ...], ...], header_row: int, unnamed: Mapping[int, str] | None = None
+    rows: Sequence[Sequence[Raw]], header_row: int, unnamed: Mapping[int, str] | None = None
 ) -> pd.DataFrame:
     """Object-dtype frame of the rows under `header_row`, indexed by 1-based sheet row.
-    `unnamed`: column -> name for blank-headed columns that belong in the frame anyway."""
+    `unnamed`: column -> name for blank-headed columns that belong in the frame anyway.
+    `rows`: a grid (`grid_rows`) or a value range's raw "values" ("" read as None either way);
+    rows may be ragged (missing cells are None)."""
     header = rows[header_row - 1] if len(rows) >= header_row else ()
     names = sorted([*header_names(header), *(unnamed or {}).items()])
     body = rows[header_row:]
-    columns = {name: [row[c] if c < len(row) else None for row in body] for c, name in names}
     index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
-    df = pd.DataFrame(columns, index=index, dtype=object)
     if not names:
-        df = pd.DataFrame(index=index, dtype=object)
-    return df
+        return pd.DataFrame(index=index, dtype=object)
+    # one C-level transpose of the ragged rows, short ones padded with None
+    by_column = list(zip_longest(*body)) if body else []
+    columns = {}
+    for c, name in names:
+        if c < len(by_column):  # fromiter: no type inference (True stays True next to 1)
+            column = np.fromiter(by_column[c], dtype=object, count=len(body))
+            column[column == ""] = None
+        else:  # a column past every row: all None
+            column = np.full(len(body), None, dtype=object)
+        columns[name] = column
+    return pd.DataFrame(columns, index=index, dtype=object)
 
 
 def build_state(

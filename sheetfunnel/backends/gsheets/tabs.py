@@ -9,7 +9,7 @@ from sheetfunnel.backends.base import OwnedTab, StageColour
 from sheetfunnel.errors import InputError
 
 from . import formats, tablook
-from .changes import Block, Changes, cell_at, grow
+from .changes import Block, Changes, grow
 from .model import TAB_KEY, Raw, ReadState, SheetInfo, same, to_json
 
 
@@ -21,6 +21,54 @@ def _user_value(v: Raw) -> dict[str, Any]:
     if isinstance(v, int | float):
         return {"userEnteredValue": {"numberValue": v}}
     return {"userEnteredValue": {"stringValue": str(v)}}
+
+
+def user_values(row: list[Raw]) -> list[dict[str, Any]]:
+    """`_user_value` of each cell, the common exact types without a call per cell."""
+    out: list[dict[str, Any]] = []
+    add = out.append
+    for v in row:
+        kind = type(v)
+        if kind is str:
+            add({"userEnteredValue": {"stringValue": v}} if v else {})
+        elif kind is int or kind is float:
+            add({"userEnteredValue": {"numberValue": v}})
+        else:
+            add(_user_value(v))
+    return out
+
+
+def row_differs(current: tuple[Raw, ...], wanted: list[Raw], width: int) -> bool:
+    """Does any cell of a row, out to `width`, differ (`same`) from what we would write?
+    A row whose cells are all of the same type and equal needs no cell-by-cell look."""
+    if (
+        len(current) == len(wanted)
+        and current == tuple(wanted)
+        and all(type(a) is type(b) for a, b in zip(current, wanted, strict=True))
+    ):
+        return False
+    return any(
+        not same(current[c] if c < len(current) else None, wanted[c] if c < len(wanted) else "")
+        for c in range(width)
+    )
+
+
+def box_rows(rows: list[list[Raw]], width: int, height: int) -> list[list[Raw]]:
+    """`rows` padded with "" to a `height` x `width` box."""
+    out = [row + [""] * (width - len(row)) for row in rows[:height]]
+    out += [[""] * width for _ in range(height - len(out))]
+    return out
+
+
+def box_grid(grid: tuple[tuple[Raw, ...], ...], width: int, height: int) -> list[list[Raw]]:
+    """A grid as read, None as "", padded with "" to a `height` x `width` box."""
+    out = [
+        (list(row) if None not in row else ["" if v is None else v for v in row])
+        + [""] * (width - len(row))
+        for row in grid[:height]
+    ]
+    out += [[""] * width for _ in range(height - len(out))]
+    return out
 
 
 CONFIG_KEYS = {
@@ -83,20 +131,13 @@ def owned_tab(
     cur_w = max((len(r) for r in current), default=0)
     box_h, box_w = max(height, cur_h), max(width, cur_w)
     differs = any(
-        not same(cell_at(current, r, c), rows[r][c] if r < height and c < len(rows[r]) else "")
+        row_differs(current[r] if r < cur_h else (), rows[r] if r < height else [], box_w)
         for r in range(box_h)
-        for c in range(box_w)
     )
     if differs:
         grow(info, height, width, out)
-        values = [
-            [rows[r][c] if r < height and c < len(rows[r]) else "" for c in range(box_w)]
-            for r in range(box_h)
-        ]
-        old = [
-            [v if (v := cell_at(current, r, c)) is not None else "" for c in range(box_w)]
-            for r in range(box_h)
-        ]
+        values = box_rows(rows, box_w, box_h)
+        old = box_grid(current, box_w, box_h)
         out.blocks.append(Block(tab.name, 1, 0, values))
         out.undo_blocks.append(Block(tab.name, 1, 0, old))
         out.cells += box_h * box_w
@@ -167,7 +208,7 @@ def _create(
             {
                 "updateCells": {
                     "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                    "rows": [{"values": [_user_value(v) for v in row]} for row in rows],
+                    "rows": [{"values": user_values(row)} for row in rows],
                     "fields": "userEnteredValue",
                 }
             }
