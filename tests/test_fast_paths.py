@@ -1,0 +1,50 @@
+"""Fast paths for uniform columns give what the cell-by-cell routes give, on mixed columns."""
+
+import datetime as dt
+import zoneinfo
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetfunnel import cells
+from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904
+
+EXAMPLES = settings(max_examples=150, deadline=None)
+
+moments = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1))
+days = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 1, 1))
+aware = moments.map(lambda d: d.replace(tzinfo=zoneinfo.ZoneInfo("America/New_York")))
+date_texts = st.tuples(days, st.sampled_from(["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y"]))
+serials = st.one_of(st.integers(1, 80_000), st.floats(1, 80_000, allow_nan=False))
+blanks = st.sampled_from([None, np.nan, "", "  ", pd.NaT])
+junk = st.sampled_from([*cells.ERROR_CODES[:4], True, False, "soon", "March 5, 2024", "x"])
+any_cell = st.one_of(
+    moments, days, date_texts.map(lambda t: t[0].strftime(t[1])), serials, blanks, junk
+)
+
+
+def column(cells_: list) -> pd.Series:
+    """Cells as a backend hands them over: object dtype, index = sheet rows."""
+    return pd.Series(cells_, dtype=object, index=range(2, 2 + len(cells_)))
+
+
+#: Columns the fast paths take (one kind of cell, blanks among them) and mixed ones they leave.
+date_columns = st.one_of(
+    st.lists(st.one_of(moments, days, st.none()), min_size=1, max_size=30),
+    st.lists(st.one_of(moments, st.none()), min_size=1, max_size=30),
+    st.lists(aware, min_size=1, max_size=5),
+    st.lists(any_cell, min_size=1, max_size=30),
+).map(column)
+
+
+@EXAMPLES
+@given(
+    date_columns, st.sampled_from(["DMY", "MDY", "YMD"]), st.sampled_from([EPOCH_1900, EPOCH_1904])
+)
+def test_dates_read_as_the_cell_by_cell_route_reads_them(values, order, epoch):
+    fast = cells.parse_dates(values, order=order, timezone="Europe/Paris", epoch=epoch)
+    general = cells.dates_by_kind(values, cells.cell_kinds(values), order, "Europe/Paris", epoch)
+    pd.testing.assert_series_equal(fast[0], general[0])
+    pd.testing.assert_series_equal(fast[1], general[1])
