@@ -17,11 +17,13 @@ import pandas as pd
 
 from .backends.base import EPOCH_1900
 from .cells import (
+    distinct_keys,
     factorize,
     malformed_emails,
     parse_dates,
     parse_flags,
     parse_numbers,
+    positions,
     to_key,
     to_text,
 )
@@ -338,8 +340,8 @@ def _log_activities(
         rows[empty] = False
         activities, key_codes, type_codes = activities[rows], key_codes[rows], type_codes[rows]
 
-    keys = to_key(pd.Series(key_cells, dtype=object))
-    found = pd.Index(contacts["key"].str.casefold()).get_indexer(keys)
+    keys = distinct_keys(pd.Series(key_cells, dtype=object)).astype("string")
+    found = positions(keys, contacts["key"].str.casefold())
     contact = np.append(found, -1)[key_codes]
     unknown = contact < 0
     if unknown.any():

@@ -48,3 +48,41 @@ def test_dates_read_as_the_cell_by_cell_route_reads_them(values, order, epoch):
     general = cells.dates_by_kind(values, cells.cell_kinds(values), order, "Europe/Paris", epoch)
     pd.testing.assert_series_equal(fast[0], general[0])
     pd.testing.assert_series_equal(fast[1], general[1])
+
+
+spaces = st.sampled_from([" ", "\u00a0", "\u202f", "\u3000", "\u200b", "\ufeff", "\t", ""])
+words = st.text(alphabet="aAbBéÉßẞ@.1#/", max_size=6)
+texts = st.tuples(spaces, words, spaces).map("".join)
+numbers = st.one_of(
+    st.integers(-3, 3000), st.floats(-3, 3000, allow_nan=False), st.sampled_from([1.0, 1001.0])
+)
+text_columns = st.one_of(
+    st.lists(st.one_of(texts, st.none()), min_size=1, max_size=30),
+    st.lists(st.one_of(texts, numbers, st.booleans(), blanks, moments), min_size=1, max_size=30),
+).map(column)
+
+
+@EXAMPLES
+@given(text_columns)
+def test_text_reads_as_the_distinct_values_route_reads_it(values):
+    general = cells.on_uniques(values, cells._text).astype("string")
+    pd.testing.assert_series_equal(cells.to_text(values), general)
+
+
+@EXAMPLES
+@given(text_columns)
+def test_keys_of_distinct_values_are_the_keys_of_the_column(values):
+    _, uniques = cells.factorize(values)
+    distinct = pd.Series(uniques, dtype=object)
+    expected = cells.to_key(distinct)
+    pd.testing.assert_series_equal(cells.distinct_keys(distinct).astype("string"), expected)
+
+
+@EXAMPLES
+@given(st.lists(words, unique=True, max_size=20), st.lists(st.one_of(words, st.none())))
+def test_positions_are_the_index_lookup(distinct, values):
+    distinct = pd.Series(distinct, dtype="string")
+    values = pd.Series(values, dtype="string")
+    expected = pd.Index(distinct).get_indexer(values)
+    np.testing.assert_array_equal(cells.positions(values, distinct), expected)
+    assert cells.positions(values, distinct).dtype == expected.dtype
