@@ -163,8 +163,7 @@ def _prepare_contacts(
     cols = resolve_headers(
         raw.columns, config.columns.mapped(), tab=tab, source=source, keys=extra, frame=raw
     )
-    blank_row = raw.isna().all(axis=1) if len(raw.columns) else pd.Series(True, index=raw.index)
-    raw = raw[~blank_row]
+    raw = raw[~_blank_rows(raw)]
     if "key" in cols:
         raw = raw[~errors(config, raw[cols["key"]], tab, source, notices, strict="skipped")]
 
@@ -227,6 +226,17 @@ def _prepare_contacts(
     merged.index.name = None
     row_contact = pd.Series(codes, index=raw.index, name="contact")
     return merged.reset_index(drop=True), row_contact
+
+
+def _blank_rows(raw: pd.DataFrame) -> pd.Series:
+    """Rows without a filled cell, column by column: a column filled everywhere (the key
+    column, often the first) ends the scan."""
+    blank = np.ones(len(raw), dtype=bool)
+    for j in range(raw.shape[1]):
+        if not blank.any():
+            break
+        blank &= raw.iloc[:, j].isna().to_numpy()
+    return pd.Series(blank, index=raw.index)
 
 
 def _report_malformed(keys: pd.Series, header: str, notices: list[Notice]) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetfunnel import cells
+from sheetfunnel import cells, normalise
 from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904
 
 EXAMPLES = settings(max_examples=150, deadline=None)
@@ -86,3 +86,18 @@ def test_positions_are_the_index_lookup(distinct, values):
     expected = pd.Index(distinct).get_indexer(values)
     np.testing.assert_array_equal(cells.positions(values, distinct), expected)
     assert cells.positions(values, distinct).dtype == expected.dtype
+
+
+@EXAMPLES
+@given(st.one_of(date_columns, text_columns, st.lists(numbers, min_size=1).map(column)))
+def test_formula_errors_are_the_cells_holding_an_error_code(values):
+    expected = values.isin(cells.ERROR_CODES)
+    pd.testing.assert_series_equal(cells.formula_errors(values), expected)
+
+
+@EXAMPLES
+@given(st.lists(st.lists(st.one_of(blanks, texts, numbers), min_size=3, max_size=3), max_size=20))
+def test_blank_rows_are_the_rows_without_a_filled_cell(rows):
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=object)
+    expected = frame.isna().all(axis=1)
+    pd.testing.assert_series_equal(normalise._blank_rows(frame), expected)
