@@ -56,6 +56,12 @@ def formula_errors(values: pd.Series) -> pd.Series:
     return values.isin(ERROR_CODES)
 
 
+def coded_formula_errors(values: pd.Series, codes: np.ndarray, uniques: np.ndarray) -> pd.Series:
+    """`formula_errors` of a column `factorize` coded: only its distinct values are looked up."""
+    hit = pd.Series(uniques, dtype=object).isin(ERROR_CODES).to_numpy()
+    return pd.Series(np.append(hit, False)[codes], index=values.index, name=values.name)
+
+
 def unread(parsed: pd.Series, values: pd.Series) -> pd.Series:
     """Cells that hold something yet did not parse (only the unparsed ones are inspected)."""
     missing = parsed.isna().to_numpy()

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .backends.base import EPOCH_1900
 from .cells import (
+    coded_formula_errors,
     distinct_keys,
     factorize,
     malformed_emails,
@@ -337,10 +338,19 @@ def _log_activities(
         header_key="source.activities_header_row",
         frame=activities,
     )
-    activities = log_errors(config, activities, cols, tab, source, notices)
-    # A million rows name a few thousand contacts and a dozen types: work on distinct values.
+    # A million rows name a few thousand contacts and a dozen types: work on distinct values,
+    # formula errors included.
     key_codes, key_cells = factorize(activities[cols["contact"]])
     type_codes, type_cells = factorize(activities[cols["type"]])
+    found = {
+        "contact": coded_formula_errors(activities[cols["contact"]], key_codes, key_cells),
+        "type": coded_formula_errors(activities[cols["type"]], type_codes, type_cells),
+    }
+    checked = log_errors(config, activities, cols, tab, source, notices, found=found)
+    if checked is not activities:  # rows skipped or cells cleared: code what is left
+        activities = checked
+        key_codes, key_cells = factorize(activities[cols["contact"]])
+        type_codes, type_cells = factorize(activities[cols["type"]])
     # blank rows (no contact, no type, nothing else in our columns) are skipped silently
     maybe = np.flatnonzero((key_codes < 0) & (type_codes < 0))
     others = [c for f, c in cols.items() if f not in ("contact", "type")]

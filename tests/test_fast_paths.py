@@ -8,8 +8,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetfunnel import cells, normalise
+from sheetfunnel import cells, formulaerrors, normalise
 from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904
+from sheetfunnel.config import Config
 
 EXAMPLES = settings(max_examples=150, deadline=None)
 
@@ -101,3 +102,33 @@ def test_blank_rows_are_the_rows_without_a_filled_cell(rows):
     frame = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=object)
     expected = frame.isna().all(axis=1)
     pd.testing.assert_series_equal(normalise._blank_rows(frame), expected)
+
+
+@EXAMPLES
+@given(st.one_of(date_columns, text_columns))
+def test_formula_errors_found_on_the_distinct_values_are_those_of_the_column(values):
+    codes, uniques = cells.factorize(values)
+    expected = values.isin(cells.ERROR_CODES)
+    pd.testing.assert_series_equal(cells.coded_formula_errors(values, codes, uniques), expected)
+
+
+log_cells = st.one_of(texts, st.sampled_from(cells.ERROR_CODES), blanks, moments, numbers)
+
+
+@EXAMPLES
+@given(st.lists(st.lists(log_cells, min_size=4, max_size=4), min_size=1, max_size=20))
+def test_log_errors_found_beforehand_give_the_same_rows_and_notices(rows):
+    config = Config.model_validate({"source": {"on_bad_date": "warn"}})
+    log = pd.DataFrame(rows, columns=["Email", "Activity", "Date", "Value"], dtype=object)
+    log.index = pd.RangeIndex(2, 2 + len(log))
+    cols = {"contact": "Email", "type": "Activity", "date": "Date", "value": "Value"}
+    found = {
+        f: cells.coded_formula_errors(log[c], *cells.factorize(log[c])) for f, c in cols.items()
+    }
+    general: list = []
+    expected = formulaerrors.log_errors(config, log, cols, "Activities", "", general)
+    notices: list = []
+    checked = formulaerrors.log_errors(config, log, cols, "Activities", "", notices, found=found)
+    pd.testing.assert_frame_equal(checked, expected)
+    assert notices == general
+    assert (checked is log) == (not general)
