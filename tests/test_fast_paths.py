@@ -132,3 +132,22 @@ def test_log_errors_found_beforehand_give_the_same_rows_and_notices(rows):
     pd.testing.assert_frame_equal(checked, expected)
     assert notices == general
     assert (checked is log) == (not general)
+
+
+key_chars = st.one_of(
+    st.sampled_from(["@", ".", "a", "É", *cells.SPACES]),
+    st.characters(exclude_categories=["Cs"]),
+)
+
+
+part = st.text(key_chars, max_size=3)
+emails = st.tuples(part, st.sampled_from(["@", "@@", ""]), part, st.sampled_from([".", ""]), part)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(emails.map("".join), st.text(key_chars), st.none()), max_size=20))
+def test_malformed_emails_read_white_space_as_python_does(keys):
+    keys = pd.Series(keys, dtype="string", name="Email")
+    meant = keys.str.contains("@", regex=False).fillna(False).astype(bool)
+    expected = meant & ~keys.str.fullmatch(cells._EMAIL).fillna(False).astype(bool)
+    pd.testing.assert_series_equal(cells.malformed_emails(keys), expected)
