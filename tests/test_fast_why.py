@@ -179,3 +179,14 @@ def test_first_and_last_seen_are_the_grouped_min_and_max(frames):
         want = np.full(n * k, np.datetime64("NaT"), dtype="datetime64[ns]")
         want[expected.index.to_numpy()] = expected[how].to_numpy()
         np.testing.assert_array_equal(seen.reshape(-1), want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(inputs)
+def test_spans_are_the_frame_min_and_max(frames):
+    contacts, activities = frames
+    _, _, first_seen, last_seen = scoring._engagement(Config(), activities, len(contacts), AS_OF)
+    for seen, last in ((first_seen, False), (last_seen, True)):
+        frame = pd.DataFrame(seen)
+        want = (frame.max(axis=1) if last else frame.min(axis=1)).to_numpy(dtype="datetime64[ns]")
+        np.testing.assert_array_equal(scoring._span(seen, last=last), want)
