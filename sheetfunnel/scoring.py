@@ -7,7 +7,6 @@ Everything is computed on whole columns: fit rules are masks, engagement is one 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -290,11 +289,13 @@ def _why(
     if is_act.any():
         r, c = contact[is_act], act_type[is_act]
         text[is_act] = _activity_texts(config, types, counts[r, c], last_seen[r, c], c, as_of)
-    # points last: a Why text starting with "+" or "-" is a formula to Excel opening a CSV
-    text = text + _formatted(pts.astype("int64"), lambda p: f" ({'+' if p > 0 else ''}{p})")
-    later = rank > 0
-    text[later] = "; " + text[later]
-    firsts = np.flatnonzero(~later)
+    # points last: a Why text starting with "+" or "-" is a formula to Excel opening a CSV;
+    # the "; " before the contact's next reason comes with them
+    codes, distinct = pd.factorize(pts.astype("int64"))
+    closing = [f" ({'+' if p > 0 else ''}{p})" for p in distinct.tolist()]
+    last = np.r_[rank[1:] == 0, True]
+    text += np.where(last, _pick(closing, codes), _pick([c + "; " for c in closing], codes))
+    firsts = np.flatnonzero(rank == 0)
     out = np.full(n, "", dtype=object)
     out[contact[firsts]] = np.add.reduceat(text, firsts)
     return pd.Series(out, index=contacts.index, dtype="string")
@@ -315,15 +316,20 @@ def _activity_texts(
     text = labels[type_code]
     times = np.round(counts).astype("int64")
     many = times > 1
-    text[many] = text[many] + _formatted(times[many], lambda t: f" x{t}")
+    text[many] += _formatted(times[many], " x{}")
     age = np.floor(np.clip((np.datetime64(as_of.to_datetime64(), "ns") - last_seen) / DAY, 0, None))
     dated = ~np.isnan(age)
-    ago = _formatted(age[dated].astype("int64"), lambda d: f"{d}d ago")
-    text[dated] = text[dated] + np.where(many[dated], ", last ", " ").astype(object) + ago
+    ago = _formatted(age[dated].astype("int64"), "{}d ago")
+    text[dated] += np.where(many[dated], ", last ", " ").astype(object) + ago
     return text
 
 
-def _formatted(numbers: np.ndarray, fmt: Callable[[int], str]) -> np.ndarray:
-    """`fmt` of each number as an object array, formatted once per distinct number."""
-    distinct, where = np.unique(numbers, return_inverse=True)
-    return np.array([fmt(int(v)) for v in distinct], dtype=object)[where]
+def _formatted(numbers: np.ndarray, fmt: str) -> np.ndarray:
+    """`fmt` of each whole number as an object array, formatted once per distinct number."""
+    codes, distinct = pd.factorize(numbers)
+    return _pick([fmt.format(v) for v in distinct.tolist()], codes)
+
+
+def _pick(texts: list[str], codes: np.ndarray) -> np.ndarray:
+    """texts[codes] as an object array."""
+    return np.array(texts, dtype=object)[codes]
