@@ -84,14 +84,26 @@ def is_blank(values: pd.Series) -> pd.Series:
 def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes (-1 for empty) and distinct values of a column, as `pandas.factorize`.
 
-    A column of text is hashed by pyarrow, about twice as fast as Python's object hashing on
-    a million activity rows; anything mixed (numbers among text) keeps the object route.
+    A column of text with many distinct values is hashed by pyarrow; one repeating a few
+    values, like anything mixed (numbers among text), by Python. Both give the same codes.
     """
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string":
+    text = values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string"
+    if text and not few_distinct(values):
         codes, uniques = pd.factorize(values.astype("string[pyarrow]"))
         return codes, np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)
+
+
+def few_distinct(values: pd.Series) -> bool:
+    """Whether 10,000 cells spread over the column hold at most 1% distinct values.
+
+    Measured on a million fresh cells: 100,000 contact keys hash in 107 ms in pyarrow against
+    176 ms in Python, five activity types in 21 ms in Python against 62 ms (the conversion to
+    Arrow is most of it).
+    """
+    sample = values.to_numpy()[:: max(1, len(values) // 10_000)]
+    return len(pd.unique(sample)) * 100 <= len(sample)
 
 
 def positions(values: pd.Series, distinct: pd.Series) -> np.ndarray:

@@ -151,3 +151,18 @@ def test_malformed_emails_read_white_space_as_python_does(keys):
     meant = keys.str.contains("@", regex=False).fillna(False).astype(bool)
     expected = meant & ~keys.str.fullmatch(cells._EMAIL).fillna(False).astype(bool)
     pd.testing.assert_series_equal(cells.malformed_emails(keys), expected)
+
+
+@EXAMPLES
+@given(st.lists(st.one_of(texts, st.sampled_from(["a", "A", "é", ""]), blanks), max_size=40))
+def test_text_is_coded_alike_by_python_and_by_arrow(cells_):
+    values = column(cells_)
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return
+    by_python = pd.factorize(values)
+    by_arrow = pd.factorize(values.astype("string[pyarrow]"))
+    np.testing.assert_array_equal(by_python[0], by_arrow[0])
+    assert list(by_python[1]) == list(by_arrow[1])
+    codes, uniques = cells.factorize(values)
+    np.testing.assert_array_equal(codes, by_python[0])
+    assert list(uniques) == list(by_python[1])
