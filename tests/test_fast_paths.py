@@ -166,3 +166,23 @@ def test_text_is_coded_alike_by_python_and_by_arrow(cells_):
     codes, uniques = cells.factorize(values)
     np.testing.assert_array_equal(codes, by_python[0])
     assert list(uniques) == list(by_python[1])
+
+
+number_columns = st.one_of(
+    st.lists(st.one_of(numbers, st.none()), min_size=1, max_size=30).map(column),
+    st.lists(st.one_of(numbers, blanks, texts, st.booleans(), st.sampled_from(["1 234,5", "12 %"])))
+    .filter(len)
+    .map(column),
+    st.lists(numbers, min_size=1).map(lambda v: pd.Series(v, dtype="float64")),
+    st.lists(st.booleans(), min_size=1).map(lambda v: pd.Series(v, dtype=bool)),
+)
+
+
+@EXAMPLES
+@given(number_columns, st.sampled_from([".", ","]))
+def test_numbers_read_as_the_cell_by_cell_route_reads_them(values, decimal):
+    out, bad = cells.parse_numbers(values, decimal=decimal)
+    general = pd.to_numeric(values, errors="coerce").astype("float64")
+    general = cells.numbers_from_cells(values, general, decimal)
+    pd.testing.assert_series_equal(out, general)
+    pd.testing.assert_series_equal(bad, cells.unread(general, values))
