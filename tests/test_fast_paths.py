@@ -186,3 +186,15 @@ def test_numbers_read_as_the_cell_by_cell_route_reads_them(values, decimal):
     general = cells.numbers_from_cells(values, general, decimal)
     pd.testing.assert_series_equal(out, general)
     pd.testing.assert_series_equal(bad, cells.unread(general, values))
+
+
+@EXAMPLES
+@given(
+    st.lists(
+        st.one_of(st.text("aZ09@.-_ ", max_size=6), st.text("aZßİΣẞﬁ", max_size=3), st.none())
+    ),
+    st.sampled_from(["string", "str", object]),
+)
+def test_casefold_is_pythons(texts_, dtype):
+    text = pd.Series(texts_, dtype=dtype, name="key")
+    pd.testing.assert_series_equal(cells.casefold(text), text.str.casefold())
