@@ -117,6 +117,7 @@ def positions(values: pd.Series, distinct: pd.Series) -> np.ndarray:
 
 
 def _arrow(values: pd.Series) -> pa.Array:
+    """A column as the Arrow text array pandas' string columns hold."""
     return pa.array(values.astype("string").array).cast(pa.large_string())
 
 
@@ -270,9 +271,8 @@ def parse_dates(
     leftovers one by one (an inferred format per column is both slow and wrong on mixed
     columns). Returns (datetime64[ns] series, mask of non-blank cells that are not dates).
     """
-    out = pd.Series(pd.NaT, index=values.index, dtype=NS)
     if values.empty:
-        return out, pd.Series(False, index=values.index)
+        return pd.Series(pd.NaT, index=values.index, dtype=NS), pd.Series(False, index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return _to_zone(pd.Series(values), timezone), pd.Series(False, index=values.index)
 

@@ -347,11 +347,11 @@ def _log_activities(
     # formula errors included.
     key_codes, key_cells = factorize(activities[cols["contact"]])
     type_codes, type_cells = factorize(activities[cols["type"]])
-    found = {
+    coded = {
         "contact": coded_formula_errors(activities[cols["contact"]], key_codes, key_cells),
         "type": coded_formula_errors(activities[cols["type"]], type_codes, type_cells),
     }
-    checked = log_errors(config, activities, cols, tab, source, notices, found=found)
+    checked = log_errors(config, activities, cols, tab, source, notices, found=coded)
     if checked is not activities:  # rows skipped or cells cleared: code what is left
         activities = checked
         key_codes, key_cells = factorize(activities[cols["contact"]])
