@@ -24,14 +24,16 @@ def errors(
     notices: list[Notice],
     *,
     strict: str | None = None,
+    bad: pd.Series | None = None,
 ) -> pd.Series:
     """The formula error cells (#REF!, #DIV/0!, #N/A...) of a column, reported.
 
     In a key or date column (`strict`: what happens to them under on_bad_date = "warn",
     "skipped": the row, or "left empty") they stop the run naming the cell; elsewhere they count as
-    missing, with a notice.
+    missing, with a notice. `bad`: those cells, when the caller has already found them.
     """
-    bad = formula_errors(values)
+    if bad is None:
+        bad = formula_errors(values)
     count = int(bad.sum())
     if not count:
         return bad
@@ -69,16 +71,26 @@ def log_errors(
     tab: str,
     source: str,
     notices: list[Notice],
+    *,
+    found: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Activity rows without formula errors: an error naming the contact or dating the
-    activity skips the row (or stops the run), elsewhere it counts as missing."""
+    activity skips the row (or stops the run), elsewhere it counts as missing.
+
+    `found`: the error cells of the fields (contact, type...) the caller has already found.
+    The frame itself comes back when it has no formula error.
+    """
+    found = found or {}
     skip = pd.Series(False, index=activities.index)
     for field in ("contact", "date"):
-        skip |= errors(config, activities[cols[field]], tab, source, notices, strict="skipped")
+        values = activities[cols[field]]
+        bad = found.get(field)
+        skip |= errors(config, values, tab, source, notices, strict="skipped", bad=bad)
     cleared = {}
     for field in ("type", "value"):
         if field in cols:
-            bad = errors(config, activities[cols[field]], tab, source, notices)
+            values = activities[cols[field]]
+            bad = errors(config, values, tab, source, notices, bad=found.get(field))
             if bad.any():
                 cleared[cols[field]] = clear(activities[cols[field]], bad)
     if cleared:

@@ -17,11 +17,15 @@ import pandas as pd
 
 from .backends.base import EPOCH_1900
 from .cells import (
+    casefold,
+    coded_formula_errors,
+    distinct_keys,
     factorize,
     malformed_emails,
     parse_dates,
     parse_flags,
     parse_numbers,
+    positions,
     to_key,
     to_text,
 )
@@ -68,8 +72,10 @@ def prepare(
     """Type and clean the raw tables; see `Prepared` for what comes out."""
     notices: list[Notice] = []
     raw = _join_lookups(config, contacts, lookups or {}, source, notices)
-    contact_frame, row_contact = _prepare_contacts(config, raw, serial_epoch, source, notices)
-    acts = [_log_activities(config, activities, contact_frame, serial_epoch, source, notices)]
+    contact_frame, row_contact, folded = _prepare_contacts(
+        config, raw, serial_epoch, source, notices
+    )
+    acts = [_log_activities(config, activities, folded, serial_epoch, source, notices)]
     acts += _column_activities(config, raw, row_contact, serial_epoch, source, notices)
     frames = [a for a in acts if a is not None and len(a)]
     if frames:
@@ -155,14 +161,15 @@ def _numeric_fields(config: Config) -> set[str]:
 
 def _prepare_contacts(
     config: Config, raw: pd.DataFrame, epoch: dt.date, source: str, notices: list[Notice]
-) -> tuple[pd.DataFrame, pd.Series]:
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The contacts (duplicates merged), sheet row -> contact, and each contact's case-folded
+    key, which activity rows are matched on (folded once: 11 ms on 100,000 keys)."""
     tab = config.source.contacts_tab
     extra = {f: f"columns.extra.{f}" for f in config.columns.extra}
     cols = resolve_headers(
         raw.columns, config.columns.mapped(), tab=tab, source=source, keys=extra, frame=raw
     )
-    blank_row = raw.isna().all(axis=1) if len(raw.columns) else pd.Series(True, index=raw.index)
-    raw = raw[~blank_row]
+    raw = raw[~_blank_rows(raw)]
     if "key" in cols:
         raw = raw[~errors(config, raw[cols["key"]], tab, source, notices, strict="skipped")]
 
@@ -207,7 +214,7 @@ def _prepare_contacts(
     typed["row"] = pd.Series(raw.index, index=raw.index)
     frame = pd.DataFrame(typed)
 
-    codes, uniques = pd.factorize(frame["key"].str.casefold())
+    codes, uniques = pd.factorize(casefold(frame["key"]))
     frame["_contact"] = codes
     dups = len(frame) - len(uniques)
     if dups:
@@ -224,7 +231,18 @@ def _prepare_contacts(
     merged = frame.groupby("_contact", sort=True).first()
     merged.index.name = None
     row_contact = pd.Series(codes, index=raw.index, name="contact")
-    return merged.reset_index(drop=True), row_contact
+    return merged.reset_index(drop=True), row_contact, pd.Series(uniques)
+
+
+def _blank_rows(raw: pd.DataFrame) -> pd.Series:
+    """Rows without a filled cell, column by column: a column filled everywhere (the key
+    column, often the first) ends the scan."""
+    blank = np.ones(len(raw), dtype=bool)
+    for j in range(raw.shape[1]):
+        if not blank.any():
+            break
+        blank &= raw.iloc[:, j].isna().to_numpy()
+    return pd.Series(blank, index=raw.index)
 
 
 def _report_malformed(keys: pd.Series, header: str, notices: list[Notice]) -> None:
@@ -304,7 +322,7 @@ def type_lookup(config: Config) -> dict[str, str]:
 def _log_activities(
     config: Config,
     activities: pd.DataFrame | None,
-    contacts: pd.DataFrame,
+    folded: pd.Series,
     epoch: dt.date,
     source: str,
     notices: list[Notice],
@@ -325,10 +343,19 @@ def _log_activities(
         header_key="source.activities_header_row",
         frame=activities,
     )
-    activities = log_errors(config, activities, cols, tab, source, notices)
-    # A million rows name a few thousand contacts and a dozen types: work on distinct values.
+    # A million rows name a few thousand contacts and a dozen types: work on distinct values,
+    # formula errors included.
     key_codes, key_cells = factorize(activities[cols["contact"]])
     type_codes, type_cells = factorize(activities[cols["type"]])
+    coded = {
+        "contact": coded_formula_errors(activities[cols["contact"]], key_codes, key_cells),
+        "type": coded_formula_errors(activities[cols["type"]], type_codes, type_cells),
+    }
+    checked = log_errors(config, activities, cols, tab, source, notices, found=coded)
+    if checked is not activities:  # rows skipped or cells cleared: code what is left
+        activities = checked
+        key_codes, key_cells = factorize(activities[cols["contact"]])
+        type_codes, type_cells = factorize(activities[cols["type"]])
     # blank rows (no contact, no type, nothing else in our columns) are skipped silently
     maybe = np.flatnonzero((key_codes < 0) & (type_codes < 0))
     others = [c for f, c in cols.items() if f not in ("contact", "type")]
@@ -338,8 +365,8 @@ def _log_activities(
         rows[empty] = False
         activities, key_codes, type_codes = activities[rows], key_codes[rows], type_codes[rows]
 
-    keys = to_key(pd.Series(key_cells, dtype=object))
-    found = pd.Index(contacts["key"].str.casefold()).get_indexer(keys)
+    keys = distinct_keys(pd.Series(key_cells, dtype=object)).astype("string")
+    found = positions(keys, folded)
     contact = np.append(found, -1)[key_codes]
     unknown = contact < 0
     if unknown.any():

@@ -203,23 +203,28 @@ def _engagement(
     points = np.clip(raw, -caps, caps)
     points = _cap_groups(config, points, [t.group for t in types])
 
-    first_seen = np.full(n * k, np.datetime64("NaT"), dtype="datetime64[ns]")
-    last_seen = first_seen.copy()
-    dated = ~np.isnat(dates)
-    if dated.any():
-        per_cell = pd.Series(dates[dated]).groupby(cell[dated]).agg(["min", "max"])
-        where = per_cell.index.to_numpy()
-        first_seen[where] = per_cell["min"].to_numpy()
-        last_seen[where] = per_cell["max"].to_numpy()
+    first_seen, last_seen = _seen(cell, dates, n * k)
     return points, counts, first_seen.reshape(n, k), last_seen.reshape(n, k)
+
+
+def _seen(cell: np.ndarray, dates: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last date per cell (NaT if none), by unbuffered min/max on the int64 view:
+    7 ms for a million activities, where grouping them took 80."""
+    dated = ~np.isnat(dates)
+    cell, stamps = cell[dated], dates[dated].view("int64")
+    first = np.full(size, np.iinfo(np.int64).max)
+    last = np.full(size, np.iinfo(np.int64).min)  # NaT's own value
+    np.minimum.at(first, cell, stamps)
+    np.maximum.at(last, cell, stamps)
+    first[np.bincount(cell, minlength=size) == 0] = np.iinfo(np.int64).min
+    return first.view("datetime64[ns]"), last.view("datetime64[ns]")
 
 
 def _span(dates: np.ndarray, *, last: bool = False) -> np.ndarray:
     """Earliest (or latest) date per row of a contacts x types date matrix, NaT if none."""
     if not dates.shape[1]:
         return np.full(dates.shape[0], np.datetime64("NaT"), dtype="datetime64[ns]")
-    frame = pd.DataFrame(dates)
-    return (frame.max(axis=1) if last else frame.min(axis=1)).to_numpy(dtype="datetime64[ns]")
+    return (np.fmax if last else np.fmin).reduce(dates, axis=1)  # fmin/fmax pass over NaT
 
 
 # --------------------------------------------------------------------------- why
@@ -276,31 +281,55 @@ def _why(
         a[top] for a in (contact, pts, text_id, act_type, rank)
     )
 
-    text = pd.Series(texts[np.maximum(text_id, 0)], dtype="string")
+    # Texts are built in object arrays, each piece formatted once per distinct number, and
+    # joined per contact by one reduceat: 4 times faster than string Series and a setitem per
+    # rank on 100,000 contacts. pd.NA (a reason shown as <NA>) propagates as it did there.
+    text = texts.astype(object)[np.maximum(text_id, 0)]
     is_act = act_type >= 0
     if is_act.any():
         r, c = contact[is_act], act_type[is_act]
-        labels = np.array(
-            [config.activity_types[t].label or t.replace("_", " ") for t in types], dtype=object
-        )
-        age = (np.datetime64(as_of.to_datetime64(), "ns") - last_seen[r, c]) / DAY
-        age = pd.Series(np.floor(np.clip(age, 0, None))).astype("Int64")
-        age_text = (age.astype("string") + "d ago").fillna("")
-        times = pd.Series(counts[r, c]).round().astype("int64")
-        many = times > 1
-        label = pd.Series(labels[c], dtype="string")
-        label = label.where(~many, label + " x" + times.astype("string"))
-        joiner = pd.Series(" ", index=label.index, dtype="string").where(~many, ", last ")
-        age_text = (joiner + age_text).where(age_text != "", "")
-        text[is_act] = (label + age_text).to_numpy()
-    sign = pd.Series(np.where(pts > 0, "+", ""), dtype="string")
-    # points last: a Why text starting with "+" or "-" is a formula to Excel opening a CSV
-    text = text + " (" + sign + pd.Series(pts.astype("int64")).astype("string") + ")"
+        text[is_act] = _activity_texts(config, types, counts[r, c], last_seen[r, c], c, as_of)
+    # points last: a Why text starting with "+" or "-" is a formula to Excel opening a CSV;
+    # the "; " before the contact's next reason comes with them
+    codes, distinct = pd.factorize(pts.astype("int64"))
+    closing = [f" ({'+' if p > 0 else ''}{p})" for p in distinct.tolist()]
+    last = np.r_[rank[1:] == 0, True]
+    text += np.where(last, _pick(closing, codes), _pick([c + "; " for c in closing], codes))
+    firsts = np.flatnonzero(rank == 0)
+    out = np.full(n, "", dtype=object)
+    out[contact[firsts]] = np.add.reduceat(text, firsts)
+    return pd.Series(out, index=contacts.index, dtype="string")
 
-    out = pd.Series("", index=range(n), dtype="string")
-    for k in range(config.scoring.reasons):
-        at = rank == k
-        part = pd.Series(text.to_numpy()[at], index=contact[at], dtype="string")
-        out[part.index] = part if k == 0 else out[part.index] + "; " + part
-    out.index = contacts.index
-    return out
+
+def _activity_texts(
+    config: Config,
+    types: tuple[str, ...],
+    counts: np.ndarray,
+    last_seen: np.ndarray,
+    type_code: np.ndarray,
+    as_of: pd.Timestamp,
+) -> np.ndarray:
+    """ "demo request 3d ago", "email open x12, last 2d ago": one activity reason each."""
+    labels = np.array(
+        [config.activity_types[t].label or t.replace("_", " ") for t in types], dtype=object
+    )
+    text = labels[type_code]
+    times = np.round(counts).astype("int64")
+    many = times > 1
+    text[many] += _formatted(times[many], " x{}")
+    age = np.floor(np.clip((np.datetime64(as_of.to_datetime64(), "ns") - last_seen) / DAY, 0, None))
+    dated = ~np.isnan(age)
+    ago = _formatted(age[dated].astype("int64"), "{}d ago")
+    text[dated] += np.where(many[dated], ", last ", " ").astype(object) + ago
+    return text
+
+
+def _formatted(numbers: np.ndarray, fmt: str) -> np.ndarray:
+    """`fmt` of each whole number as an object array, formatted once per distinct number."""
+    codes, distinct = pd.factorize(numbers)
+    return _pick([fmt.format(v) for v in distinct.tolist()], codes)
+
+
+def _pick(texts: list[str], codes: np.ndarray) -> np.ndarray:
+    """texts[codes] as an object array."""
+    return np.array(texts, dtype=object)[codes]
