@@ -139,7 +139,8 @@ def test_gc_paused_only_inside_and_bad_json_is_a_request_error() -> None:
 
     import requests
 
-    from sheetfunnel.backends.gsheets.decode import loads, paused_gc
+    from sheetfunnel.backends.gsheets.decode import loads
+    from sheetfunnel.memory import paused_gc
 
     assert gc.isenabled()
     with pytest.raises(RuntimeError), paused_gc():

@@ -12,6 +12,7 @@ import pandas as pd
 from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
 from sheetfunnel.backends.textlimit import EXCEL_MAX_TEXT, fit_text
 from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
+from sheetfunnel.memory import paused_gc
 
 from .cells import is_blank
 from .reader import check_format, read_workbook, tab_frame
@@ -76,7 +77,8 @@ class ExcelBackend:
         """
         before = state_of(data.token) if isinstance(data.token, Fingerprint) else None
         plan, cut = fit_text(plan, EXCEL_MAX_TEXT)  # 32,767 characters per cell
-        with changed_means_busy(self.path, before, reading=False):
+        # paused: the row scan and the rewritten rows are ~10^5 short-lived containers
+        with changed_means_busy(self.path, before, reading=False), paused_gc():
             result = self._write(plan, data, dry_run=dry_run)
         return replace(result, notes=(*result.notes, cut)) if cut else result
 

@@ -14,13 +14,13 @@ from google.auth.exceptions import GoogleAuthError
 from sheetfunnel.backends.base import EPOCH_1900, TAB_ROLES, SheetData, WritePlan, WriteResult
 from sheetfunnel.backends.textlimit import SHEETS_MAX_TEXT, fit_text
 from sheetfunnel.errors import BusyError, InputError, RemoteError
+from sheetfunnel.memory import paused_gc
 
 from . import decode, payload, window
 from . import retry as retrying
 from .auth import account_email, spreadsheet_key
 from .changes import FormatRead, prior_formats
 from .columns import DELETE_MARKED
-from .decode import paused_gc
 from .errors import NOTHING, explain
 from .model import Raw, ReadState, col_letter, quote
 from .planning import Block, Changes, plan_changes

@@ -11,25 +11,12 @@ collector while they are built loses nothing.
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import requests
 
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic collector off for the block (and back on after, if it was on)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+from sheetfunnel.memory import paused_gc
 
 
 def loads(raw: bytes) -> Any:
