@@ -19,6 +19,7 @@ from excel_helpers import build_plan, make_contacts_xlsx
 
 from sheetfunnel.backends.excel import ExcelBackend, safesave, swap, zipcopy
 from sheetfunnel.backends.excel import backend as backend_module
+from sheetfunnel.backends.excel import writer as writer_module
 from sheetfunnel.errors import BusyError, SpreadsheetError
 
 
@@ -267,13 +268,31 @@ def test_a_sheet_calamine_cannot_read_back_is_never_saved(
     backend, plan, data = prepared(contacts_xlsx)
     real_compute = backend_module.compute
 
-    def broken_compute(path, plan, data):
-        outcome = real_compute(path, plan, data)
+    def broken_compute(path, plan, data, **kwargs):
+        outcome = real_compute(path, plan, data, **kwargs)
         sheet = outcome.parts[outcome.contacts_part]
         outcome.parts[outcome.contacts_part] = sheet.replace(b"</sheetData>", b"</sheetDat>")
         return outcome
 
     monkeypatch.setattr(backend_module, "compute", broken_compute)
+    with pytest.raises(SpreadsheetError, match=r"failed its check .*calamine cannot read it"):
+        backend.write(plan, data)
+    assert contacts_xlsx.read_bytes() == before and leftovers(contacts_xlsx.parent) == []
+
+
+def test_broken_sheet_xml_is_caught_by_the_early_read_back(
+    contacts_xlsx: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sheet is read back as soon as it is built (beside the owned tabs and the
+    assembly): broken XML from the row writer is caught there, and nothing is saved."""
+    before = contacts_xlsx.read_bytes()
+    backend, plan, data = prepared(contacts_xlsx)
+    real_join = writer_module.join_sheet
+
+    def broken_join(*args):
+        return real_join(*args).replace(b"</sheetData>", b"</sheetDat>")
+
+    monkeypatch.setattr(writer_module, "join_sheet", broken_join)
     with pytest.raises(SpreadsheetError, match=r"failed its check .*calamine cannot read it"):
         backend.write(plan, data)
     assert contacts_xlsx.read_bytes() == before and leftovers(contacts_xlsx.parent) == []

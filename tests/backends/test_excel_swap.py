@@ -164,9 +164,9 @@ def test_a_workbook_caught_half_written_while_planned_is_busy_not_corrupt(
     data = backend.read("Contacts", 1, None, 1)
     real_compute = backend_module.compute
 
-    def compute(*args):
+    def compute(*args, **kwargs):
         in_place(path, half)
-        return real_compute(*args)
+        return real_compute(*args, **kwargs)
 
     monkeypatch.setattr(backend_module, "compute", compute)
     with pytest.raises(BusyError, match="the workbook changed during the sync") as ei:

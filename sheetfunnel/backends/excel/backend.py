@@ -88,55 +88,59 @@ class ExcelBackend:
         self._check_keys(plan, data)
         if not isinstance(data.token, Fingerprint) or fingerprint(self.path) != data.token:
             raise BusyError(CHANGED, file=file)
-        outcome = compute(self.path, plan, data)
-        if not dry_run:
-            remove_stale_temps(self.path)
-        if not outcome.parts and not outcome.removed:
-            return WriteResult(changed=False, details=("nothing to change",))
-        result = WriteResult(
-            changed=True,
-            cells_written=outcome.cells,
-            tabs_written=tuple(outcome.tabs),
-            details=tuple(outcome.details),
-        )
-        if dry_run:
-            return result
-        reader = ReadBack(self.path, outcome, plan, _rows_with_cells(data.contacts, plan))
-        sheet_changed = outcome.contacts_part in outcome.parts
+        rows_read = _rows_with_cells(data.contacts, plan)
+        readers: list[ReadBack] = []
 
-        def build(fh: BinaryIO) -> None:
-            if sheet_changed:
-                # reads the new sheet while the file is being assembled; started here, after
-                # the save cleared stale temp files, so that its scratch file is not one
-                reader.start()
-            self._assemble(outcome, fh)
-
-        def verify(tmp: Path) -> None:
-            if not sheet_changed:
-                reader.final = tmp  # only tabs changed: read the assembled file itself
-                reader.start()
-            problem = package_problem(tmp, outcome, self._expected_names(outcome))
-            reader.join()
-            problem = problem or reader.problem
-            if problem:
-                raise SpreadsheetError(
-                    f"the rewritten workbook failed its check ({problem}); the original was "
-                    "not touched. Please report this with the workbook if you can.",
-                    file=file,
-                    sheet=plan.sheet,
-                )
+        def check_sheet(part: str, parts: dict[str, bytes]) -> None:
+            # calamine reads the new sheet back while the owned tabs are built and the file
+            # is assembled (measured on 100k contacts: the save waited 0.8 s for it after)
+            reader = ReadBack(self.path, plan, rows_read, sheet_part=part, parts=parts)
+            reader.start()
+            readers.append(reader)
 
         try:
+            outcome = compute(self.path, plan, data, on_sheet=None if dry_run else check_sheet)
+            if not dry_run:
+                remove_stale_temps(self.path)
+            if not outcome.parts and not outcome.removed:
+                return WriteResult(changed=False, details=("nothing to change",))
+            result = WriteResult(
+                changed=True,
+                cells_written=outcome.cells,
+                tabs_written=tuple(outcome.tabs),
+                details=tuple(outcome.details),
+            )
+            if dry_run:
+                return result
+
+            def verify(tmp: Path) -> None:
+                sheet = outcome.parts.get(outcome.contacts_part)
+                if not readers or readers[-1].parts.get(outcome.contacts_part) is not sheet:
+                    # the sheet is as it was, or (never, short of a bug) is not the one read
+                    # back early: read the assembled file itself
+                    readers.append(ReadBack(self.path, plan, rows_read, final=tmp))
+                    readers[-1].start()
+                problem = package_problem(tmp, outcome, self._expected_names(outcome))
+                readers[-1].join()
+                problem = problem or readers[-1].problem
+                if problem:
+                    raise SpreadsheetError(
+                        f"the rewritten workbook failed its check ({problem}); the original "
+                        "was not touched. Please report this with the workbook if you can.",
+                        file=file,
+                        sheet=plan.sheet,
+                    )
+
             saved = atomic_replace(
                 self.path,
-                build,
+                lambda fh: self._assemble(outcome, fh),
                 verify,
                 expected=data.token,
                 backup=self.backup,
                 force=self.force,
             )
         finally:
-            if reader.ident is not None:
+            for reader in readers:
                 reader.join()  # a failed save leaves no read-back scratch file behind
         return WriteResult(
             changed=True,

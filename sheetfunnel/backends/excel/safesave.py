@@ -10,6 +10,7 @@ import re
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -96,12 +97,14 @@ def _temp_prefix(path: Path) -> str:
 def scratch_file(path: Path) -> Iterator[tuple[Path, BinaryIO]]:
     """A locked temp file beside `path`, removed on exit (or, after a crash, by the next
     sync's `remove_stale_temps`, since no live process holds its lock any more)."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+    with _CREATING:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+        fh = os.fdopen(fd, "w+b")
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
     scratch = Path(name)
     try:
-        with os.fdopen(fd, "w+b") as fh:
-            if fcntl is not None:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        with fh:
             yield scratch, fh
     finally:
         with contextlib.suppress(OSError):
@@ -112,8 +115,18 @@ def scratch_file(path: Path) -> Iterator[tuple[Path, BinaryIO]]:
 DISPLACED_MIN_AGE = 60.0
 
 
+#: Held while a temp file is created and locked, and while stale ones are looked for: a
+#: read-back check of this process may create one while the save clears the leftovers.
+_CREATING = threading.Lock()
+
+
 def remove_stale_temps(path: Path) -> None:
     """Delete temp files a killed sync left beside `path` (no live process holds them)."""
+    with _CREATING:
+        _remove_stale_temps(path)
+
+
+def _remove_stale_temps(path: Path) -> None:
     for tmp in path.parent.glob(glob_escape(_temp_prefix(path)) + "*.tmp"):
         try:
             with tmp.open("rb+") as fh:
@@ -280,11 +293,13 @@ def _replace(
     kept: Path | None = None
     swapped = False
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
-        tmp = Path(name)
-        with os.fdopen(fd, "w+b") as fh:
+        with _CREATING:
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+            tmp = Path(name)
+            fh = os.fdopen(fd, "w+b")
             if fcntl is not None:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        with fh:
             build(fh)
             fh.flush()
             verify(tmp)  # reads through the page cache: no need to wait for the fsync

@@ -2,7 +2,8 @@
 
 Two checks, run side by side (calamine releases the GIL): the contacts sheet as rewritten is
 read back by calamine (from a small package on disk holding just the parts calamine needs,
-so this starts before the big file is even assembled), and the assembled file is a sound zip whose
+so this starts as soon as the sheet is built, while the owned tabs are and the file is
+assembled), and the assembled file is a sound zip whose
 written members pass their CRC and whose member list is exactly the expected one. Together
 they prove the final file holds sheet bytes calamine reads whole.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,11 +30,22 @@ from .writer import Outcome
 class ReadBack(threading.Thread):
     """Reads the contacts sheet of the new package with calamine, in the background."""
 
-    def __init__(self, source: Path, outcome: Outcome, plan: WritePlan, rows_read: int):
+    def __init__(
+        self,
+        source: Path,
+        plan: WritePlan,
+        rows_read: int,
+        *,
+        sheet_part: str = "",
+        parts: Mapping[str, bytes] | None = None,
+        final: Path | None = None,
+    ):
+        """Read `final` (an assembled file), or the original package at `source` with
+        `parts` (the new contacts sheet `sheet_part`, and styles if they grew) in place."""
         super().__init__(daemon=True)
-        self.source, self.outcome, self.plan, self.rows_read = source, outcome, plan, rows_read
+        self.source, self.plan, self.rows_read = source, plan, rows_read
+        self.sheet_part, self.parts, self.final = sheet_part, parts or {}, final
         self.problem: str | None = None
-        self.final: Path | None = None  # read the assembled file instead (sheet unchanged)
 
     def run(self) -> None:
         try:
@@ -62,11 +75,11 @@ class ReadBack(threading.Thread):
 
     def _write_mini_package(self, fh: BinaryIO) -> None:
         """A package of just the parts calamine needs to read the new contacts sheet."""
-        new = self.outcome.parts
+        new = self.parts
         with zipfile.ZipFile(self.source) as zf:
             pkg = Package(zf)
             wb = pkg.workbook_part() or "xl/workbook.xml"
-            names = [CONTENT_TYPES, "_rels/.rels", wb, rels_path(wb), self.outcome.contacts_part]
+            names = [CONTENT_TYPES, "_rels/.rels", wb, rels_path(wb), self.sheet_part]
             names += [
                 r.part
                 for r in pkg.relationships(wb)

@@ -10,6 +10,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -118,8 +119,18 @@ def check_plan(plan: WritePlan, file: str) -> None:
             )
 
 
-def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
-    """Every member a write of `plan` changes, with a human summary."""
+def compute(
+    path: Path,
+    plan: WritePlan,
+    data: SheetData,
+    *,
+    on_sheet: Callable[[str, dict[str, bytes]], None] | None = None,
+) -> Outcome:
+    """Every member a write of `plan` changes, with a human summary.
+
+    `on_sheet` hears the contacts sheet's part name and new bytes (with styles.xml as it
+    stands, when it grew) as soon as they are built, so they can be checked meanwhile.
+    """
     file = str(path)
     check_plan(plan, file)
     out = Outcome()
@@ -203,7 +214,14 @@ def compute(path: Path, plan: WritePlan, data: SheetData) -> Outcome:
         if result.cells_changed or frame_changed:
             head, tail = frame.serialize() if frame_changed else (split.head, split.tail)
             body = result.chunks if result.cells_changed else [split.body]
-            edit.put(sheet_part, join_sheet(split, head, body, tail))
+            sheet_bytes = join_sheet(split, head, body, tail)
+            edit.put(sheet_part, sheet_bytes)
+            if on_sheet is not None:
+                now = {sheet_part: sheet_bytes}
+                grown = styles.result()  # later additions only append: these cells' are in
+                if grown is not None and styles_part is not None:
+                    now[styles_part] = grown
+                on_sheet(sheet_part, now)
             out.cells = result.cells_changed
             out.details.append(f"contacts sheet: {result.cells_changed} cells")
             if frame_changed:
