@@ -26,6 +26,9 @@ def fit_text(plan: WritePlan, limit: int) -> tuple[WritePlan, str | None]:
     where: list[str] = []
     columns = []
     for column in plan.columns:
+        if column.kind in ("number", "date"):  # numbers and dates as plain cells: no text
+            columns.append(column)
+            continue
         long = [i for i, v in enumerate(column.values) if isinstance(v, str) and len(v) > limit]
         if long:
             where += [f"{column.header} row {plan.header_row + 1 + i}" for i in long]

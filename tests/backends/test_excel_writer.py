@@ -454,3 +454,40 @@ def test_every_new_part_gets_a_content_type_without_a_rels_default(
         n for n in names if n != CT and n not in overrides and n.rsplit(".", 1)[-1] not in defaults
     ]
     assert untyped == []
+
+
+@pytest.mark.parametrize(
+    ("change", "same"),
+    [
+        (lambda keys: keys, True),
+        (lambda keys: (*keys[1:], keys[0]), False),  # rows no longer line up
+        (lambda keys: keys[:-1], False),  # a row fewer
+        (lambda keys: (None, *keys[1:]), False),  # a key blanked
+    ],
+)
+def test_a_plan_whose_keys_do_not_line_up_with_the_read_is_refused(
+    contacts_xlsx: Path, change, same: bool
+) -> None:
+    before = contacts_xlsx.read_bytes()
+    backend = ExcelBackend(contacts_xlsx)
+    data = backend.read("Contacts", 1, None, 1)
+    plan = build_plan(data)
+    plan = replace(plan, keys=change(plan.keys))
+    if same:
+        assert backend.write(plan, data).changed
+        return
+    with pytest.raises(BusyError, match=r"the key column no longer lines up"):
+        backend.write(plan, data)
+    assert contacts_xlsx.read_bytes() == before
+
+
+def test_blank_keys_of_any_kind_line_up() -> None:
+    import numpy as np
+
+    from sheetfunnel.backends.excel.backend import _same_keys
+
+    read = np.array(["a@x", None, "", float("nan"), 1.0, True], dtype=object)
+    assert _same_keys(read, ("a@x", "", None, None, 1, True))
+    assert not _same_keys(read, ("a@x", "", None, None, 2, True))
+    assert not _same_keys(read, ("a@x", "b@x", None, None, 1, True))
+    assert _same_keys(np.array([], dtype=object), ())

@@ -7,14 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
-from sheetfunnel.backends.base import SheetData, WritePlan, WriteResult
+from sheetfunnel.backends.base import CellValue, SheetData, WritePlan, WriteResult
 from sheetfunnel.backends.textlimit import EXCEL_MAX_TEXT, fit_text
 from sheetfunnel.errors import BusyError, InputError, SpreadsheetError
 from sheetfunnel.memory import paused_gc
 
-from .cells import is_blank
 from .reader import check_format, read_workbook, tab_frame
 from .safesave import (
     CHANGED,
@@ -161,9 +161,7 @@ class ExcelBackend:
                 sheet=plan.sheet,
                 column=plan.key_header,
             )
-        read = tuple(None if is_blank(v) else v for v in data.contacts[plan.key_header])
-        keys = tuple(None if is_blank(v) else v for v in plan.keys)
-        if read != keys:
+        if not _same_keys(data.contacts[plan.key_header].to_numpy(dtype=object), plan.keys):
             raise BusyError(CHANGED + " (the key column no longer lines up)", file=str(self.path))
 
     def _assemble(self, outcome: Outcome, out: BinaryIO) -> None:
@@ -201,3 +199,24 @@ def _rows_with_cells(contacts: pd.DataFrame, plan: WritePlan) -> int:
     part of the block but not of the used range calamine reads back)."""
     last = max((c.last_valid_index() or 0 for _, c in contacts.items()), default=0)
     return max(int(last), plan.header_row) - plan.header_row
+
+
+def _same_keys(read: np.ndarray, keys: tuple[CellValue, ...]) -> bool:
+    """Whether the key cells read and the plan's keys agree row by row, blanks (None, NaN,
+    "") being one: compared a column at a time (a cell at a time cost 0.09 s on 100k)."""
+    if len(read) != len(keys):
+        return False
+    planned = np.empty(len(keys), dtype=object)
+    planned[:] = keys
+    blank_read, blank_plan = _blanks(read), _blanks(planned)
+    if not np.array_equal(blank_read, blank_plan):
+        return False
+    filled = ~blank_read
+    return bool(np.all(read[filled] == planned[filled]))
+
+
+def _blanks(values: np.ndarray) -> np.ndarray:
+    blank = np.asarray(pd.isna(values), dtype=bool)
+    text = ~blank
+    blank[text] = values[text] == ""
+    return blank
