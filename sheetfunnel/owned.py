@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .backends.base import MANAGED_FIELDS, CellValue, OwnedTab, Rows, SheetData
@@ -322,22 +323,30 @@ def state_tab(
     Contacts keep the row they had (new ones are appended), so an unchanged pipeline rewrites
     nothing and a changed one rewrites only its own rows.
     """
-    order = {}
-    for i, row in enumerate(existing[1:] if existing else ()):
-        if row and row[0] is not None:
-            order.setdefault(str(row[0]).strip().casefold(), i)
-    folded = _key(keys)
-    position = folded.map(order).astype("float64").fillna(float("inf"))
+    written = pd.Series(
+        [str(r[0]) if r and r[0] is not None else None for r in existing[1:]]
+        if existing
+        else [],
+        dtype="string",
+    )
+    row_of = pd.Series(np.arange(len(written), dtype="float64"), index=written.str.strip())
+    row_of.index = row_of.index.str.casefold()
+    row_of = row_of[row_of.index.notna() & ~row_of.index.duplicated()]  # a key's first row
+    position = _key(keys).map(row_of).astype("float64").fillna(float("inf"))
     rank = pd.Series(range(len(keys)), index=keys.index, dtype="float64")
     frame = pd.DataFrame({"pos": position.to_numpy(), "n": rank.to_numpy()})
     sequence = frame.sort_values(["pos", "n"], kind="stable").index.to_numpy()
     dates = pd.to_datetime(since).dt.date
-    key_cells = keys.astype(object).to_numpy()
-    stage_cells = stages.astype(object).to_numpy()
-    date_cells = dates.astype(object).to_numpy()
-    body: list[tuple[CellValue, ...]] = [
-        (key_cells[i], stage_cells[i], _date(date_cells[i])) for i in sequence
-    ]
+    # reordered as whole columns, then zipped: indexing object arrays cell by cell cost
+    # 0.1 s on 100k contacts
+    body: list[tuple[CellValue, ...]] = list(
+        zip(
+            keys.astype(object).to_numpy()[sequence].tolist(),
+            stages.astype(object).to_numpy()[sequence].tolist(),
+            map(_date, dates.astype(object).to_numpy()[sequence].tolist()),
+            strict=True,
+        )
+    )
     return OwnedTab(
         role="state",
         name=name,
