@@ -323,12 +323,8 @@ def state_tab(
     Contacts keep the row they had (new ones are appended), so an unchanged pipeline rewrites
     nothing and a changed one rewrites only its own rows.
     """
-    written = pd.Series(
-        [str(r[0]) if r and r[0] is not None else None for r in existing[1:]]
-        if existing
-        else [],
-        dtype="string",
-    )
+    first_cells = [r[0] if r else None for r in existing[1:]] if existing else []
+    written = pd.Series([None if v is None else str(v) for v in first_cells], dtype="string")
     row_of = pd.Series(np.arange(len(written), dtype="float64"), index=written.str.strip())
     row_of.index = row_of.index.str.casefold()
     row_of = row_of[row_of.index.notna() & ~row_of.index.duplicated()]  # a key's first row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import shutil
 import zipfile
@@ -15,7 +16,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from python_calamine import CalamineWorkbook
 
 from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904
-from sheetfunnel.backends.excel import ExcelBackend
+from sheetfunnel.backends.excel import ExcelBackend, reader
 from sheetfunnel.backends.excel.safesave import fingerprint
 from sheetfunnel.errors import InputError, SpreadsheetError
 
@@ -183,3 +184,19 @@ def test_a_strict_open_xml_workbook_is_refused_with_exit_5(contacts_xlsx: Path, 
             "support: save it as Excel Workbook (.xlsx) (File > Save As) and retry.\n"
         )
     assert strict.read_bytes() == before
+
+
+def test_an_excel_read_makes_its_rows_with_the_collector_paused(
+    contacts_xlsx: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = reader.contacts_block
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reader, "contacts_block", spy)
+    ExcelBackend(contacts_xlsx).read("Contacts", 1, None, 1)
+    assert seen == [False]
+    assert gc.isenabled()
