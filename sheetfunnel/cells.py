@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,9 @@ _ORDER_FORMATS = {
 _NUMBER_JUNK = re.compile(r"[^\d,.\-+%]")
 
 NS = "datetime64[ns]"
+#: Serial day numbers read as dates: what a Timedelta of days and a datetime64[ns] after an
+#: Excel epoch can hold (about the years 1680 to 2190); others are not dates (a typo).
+SERIALS = (-80_000, 106_000)
 
 #: Codes of formula error cells: Excel's cached results (the Excel reader puts them in the
 #: cells calamine reads as empty) and Google Sheets' values, #ERROR! included.
@@ -262,6 +266,17 @@ def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return flags.fillna(False).astype(bool), ~known.fillna(False).astype(bool)
 
 
+def as_ns(values: Any) -> Any:
+    """`values` (datetime-like) as datetime64[ns]; a moment outside what that holds (years
+    1677 to 2262: a typo such as 3024) becomes NaT, so it is reported as not a date instead
+    of stopping the run."""
+    try:
+        return values.astype(NS)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        inside = (values >= pd.Timestamp.min) & (values <= pd.Timestamp.max)
+        return values.where(inside).astype(NS)
+
+
 def parse_dates(
     values: pd.Series, *, order: str, timezone: str, epoch: dt.date
 ) -> tuple[pd.Series, pd.Series]:
@@ -296,7 +311,7 @@ def _naive_moments(values: pd.Series) -> pd.Series | None:
         return None
     if parsed.tz is not None:
         return None
-    return pd.Series(parsed.astype(NS), index=values.index)
+    return pd.Series(as_ns(parsed), index=values.index)
 
 
 def dates_by_kind(
@@ -310,6 +325,7 @@ def dates_by_kind(
             parsed = _parse_date_texts(part.astype("string"), order, timezone)
         elif name == "number":
             days = pd.to_numeric(part, errors="coerce").astype("float64")
+            days = days.where(days.between(*SERIALS))
             parsed = pd.Timestamp(epoch) + pd.to_timedelta(days, unit="D")
             parsed = parsed.dt.round("s")
         elif name == "aware":
@@ -320,7 +336,7 @@ def dates_by_kind(
             parsed = pd.Series(pd.to_datetime(list(part)), index=part.index)
         else:
             continue
-        out[part.index] = parsed.astype(NS)
+        out[part.index] = as_ns(parsed)
     return out, unread(out, values)
 
 
@@ -358,7 +374,7 @@ def _cell_kind(value: object) -> str:
 def _to_zone(values: pd.Series, timezone: str) -> pd.Series:
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_convert(timezone).dt.tz_localize(None)
-    return values.astype(NS)
+    return as_ns(values)
 
 
 def _parse_date_texts(text: pd.Series, order: str, timezone: str) -> pd.Series:
@@ -369,11 +385,11 @@ def _parse_date_texts(text: pd.Series, order: str, timezone: str) -> pd.Series:
     zoned = u.str.contains(_TZ_SUFFIX, regex=True).fillna(False).astype(bool)
     if zoned.any():
         aware = pd.to_datetime(u[zoned], format="ISO8601", errors="coerce", utc=True)
-        parsed[zoned] = aware.dt.tz_convert(timezone).dt.tz_localize(None).astype(NS)
+        parsed[zoned] = as_ns(aware.dt.tz_convert(timezone).dt.tz_localize(None))
     naive = ~zoned
     if naive.any():
         iso = pd.to_datetime(u[naive], format="ISO8601", errors="coerce")
-        parsed[naive] = iso.astype(NS)
+        parsed[naive] = as_ns(iso)
 
     left = parsed.isna()
     if left.any():
@@ -384,7 +400,7 @@ def _parse_date_texts(text: pd.Series, order: str, timezone: str) -> pd.Series:
             if not todo.any():
                 break
             got = pd.to_datetime(slashed[todo[left]], format=fmt, errors="coerce")
-            parsed[todo] = got.astype(NS)
+            parsed[todo] = as_ns(got)
 
     for i in parsed.index[parsed.isna()]:
         parsed[i] = _parse_one(str(u[i]), order, timezone)

@@ -393,7 +393,8 @@ def _log_activities(
     dropped = untyped & ~unknown
     if dropped.any():
         codes, counts = np.unique(type_codes[dropped], return_counts=True)
-        names = [labels[c] if c >= 0 else None for c in codes]
+        # a name of only spaces is blank (NA once stripped), shown as such
+        names = [None if c < 0 or pd.isna(labels[c]) else labels[c] for c in codes]
         from .unmatched import unmatched_notice
 
         notices.append(unmatched_notice(config, names, counts, int((~unknown).sum())))

@@ -119,3 +119,15 @@ def test_keys_are_trimmed_and_case_folded_and_whole_floats_lose_their_decimals()
     assert list(keys[:2]) == ["ann@acme.com", "1001"]
     assert keys[2:].isna().all()
     assert list(to_text(pd.Series([" x "], dtype=object))) == ["x"]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [dt.datetime(3024, 5, 1), dt.date(1024, 1, 1), "3024-05-01", "01/05/3024", 1e12, -1e9],
+)
+def test_a_date_beyond_what_a_timestamp_holds_is_not_a_date(cell: object) -> None:
+    """A typo such as year 3024 is reported like any bad date, never a crash."""
+    values = pd.Series([cell, dt.datetime(2024, 5, 1)], dtype=object)
+    dates, bad = parse_dates(values, order="DMY", timezone="UTC", epoch=EPOCH_1900)
+    assert pd.isna(dates[0]) and bool(bad[0])
+    assert dates[1] == pd.Timestamp(2024, 5, 1) and not bool(bad[1])

@@ -28,3 +28,19 @@ def test_score_accepts_typed_frames_from_pandas():
     assert r.row_contact.tolist() == [0, 1]
     assert r.summary.contacts == 2
     assert r.as_of == pd.Timestamp("2024-06-30")
+
+
+def test_an_activity_name_of_only_spaces_is_a_blank_name() -> None:
+    import datetime as dt
+
+    people = pd.DataFrame({"Email": ["a@x.com", "b@x.com"], "Name": ["A", "B"]})
+    log = pd.DataFrame(
+        {
+            "Email": ["a@x.com", "b@x.com", "a@x.com"],
+            "Activity": ["   ", "demo request", "email open"],
+            "Date": [dt.datetime(2024, 5, 1)] * 3,
+        }
+    )
+    results = engine.score(Config(), people, log, as_of=dt.date(2024, 6, 1))
+    table = next(n for n in results.notices if "matches no activity type" in n.message)
+    assert table.count == 1 and "blank" in table.message
