@@ -344,6 +344,7 @@ def _cell_kinds(values: pd.Series, inferred: str) -> pd.Series:
     """The kind of every cell; `inferred` (pandas' type inference) first, as most columns are
     uniform."""
     uniform = {"string": "text", "floating": "number", "integer": "number", "date": "moment"}
+    uniform["mixed-integer-float"] = "number"  # Sheets' serial dates: whole days are ints
     if inferred == "datetime":
         first = values[values.first_valid_index()]
         uniform["datetime"] = "aware" if getattr(first, "tzinfo", None) else "moment"
