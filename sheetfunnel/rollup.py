@@ -79,20 +79,19 @@ def companies_tab(
     out = Layout()
     out.heading(*header, text_columns=(0, 4, len(header) - 1))
     codes = (None, COUNT, WHOLE, COUNT, None, *(COUNT for _ in stages))
-    for row in table.itertuples(index=False):
-        company = str(row.company).strip()
-        per_stage = [row[5 + i] for i in range(len(stages))]
-        owner = who.get(company.casefold())
-        out.row(
-            company,
-            row.contacts,
-            row.best_score,
-            row.total_score,
-            row.top_stage,
-            *per_stage,
-            owner,
-            formats=codes,
-        )
+    names = [str(c).strip() for c in table["company"].tolist()]
+    out.block(
+        [
+            names,
+            table["contacts"].to_numpy(),
+            table["best_score"].to_numpy(),
+            table["total_score"].to_numpy(),
+            table["top_stage"].tolist(),
+            *(table[s].to_numpy() for s in stages),
+            [who.get(n.casefold()) for n in names],
+        ],
+        formats=codes,
+    )
     longest = max((len(str(r[0])) for r in out.rows[1:]), default=10)
     owner_len = max((len(str(r[-1])) for r in out.rows[1:] if r and r[-1]), default=8)
     widths = (
