@@ -104,6 +104,22 @@ def tab_id(tab: OwnedTab, state: ReadState, out: Changes) -> int:
     return sheet_id
 
 
+def rewrite(
+    current: tuple[tuple[Raw, ...], ...], rows: list[list[Raw]]
+) -> tuple[list[list[Raw]], list[list[Raw]]] | None:
+    """The cells to write over an owned tab read as `current` and the ones to restore on
+    undo, both as one box covering the two; None when no cell differs."""
+    height, width = len(rows), max((len(r) for r in rows), default=0)
+    box_h = max(height, len(current))
+    box_w = max(width, max((len(r) for r in current), default=0))
+    if not any(
+        row_differs(current[r] if r < len(current) else (), rows[r] if r < height else [], box_w)
+        for r in range(box_h)
+    ):
+        return None
+    return box_rows(rows, box_w, box_h), box_grid(current, box_w, box_h)
+
+
 def owned_tab(
     tab: OwnedTab, state: ReadState, out: Changes, colours: tuple[StageColour, ...] = ()
 ) -> None:
@@ -126,24 +142,16 @@ def owned_tab(
             sheet=info.title,
         )
     _properties(tab, info, out)
-    current = state.grids[info.title]
-    cur_h = len(current)
-    cur_w = max((len(r) for r in current), default=0)
-    box_h, box_w = max(height, cur_h), max(width, cur_w)
-    differs = any(
-        row_differs(current[r] if r < cur_h else (), rows[r] if r < height else [], box_w)
-        for r in range(box_h)
-    )
-    if differs:
+    boxes = rewrite(state.grids[info.title], rows)
+    if boxes is not None:
+        values, old = boxes
         grow(info, height, width, out)
-        values = box_rows(rows, box_w, box_h)
-        old = box_grid(current, box_w, box_h)
         out.blocks.append(Block(tab.name, 1, 0, values))
         out.undo_blocks.append(Block(tab.name, 1, 0, old))
-        out.cells += box_h * box_w
+        out.cells += sum(map(len, values))
         out.tabs.append(tab.name)
         out.details.append(f"{tab.name}: rewritten ({height} rows)")
-    grid_rows = max(info.rows, height) if differs else info.rows
+    grid_rows = max(info.rows, height) if boxes is not None else info.rows
     tablook.tab_presentation(tab, rows, info.sheet_id, info, grid_rows, state, colours, out)
 
 
