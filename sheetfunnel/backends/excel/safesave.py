@@ -93,16 +93,31 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.sheetfunnel-"
 
 
+#: Held while a temp file is created and locked, and while stale ones are looked for: a
+#: read-back check of this process may create one while the save clears the leftovers.
+_CREATING = threading.Lock()
+
+
+def _locked_temp(path: Path) -> tuple[Path, BinaryIO]:
+    """A new temp file beside `path`, open and locked, so that no clean-up takes it for a
+    left-over (created under `_CREATING`: a clean-up never sees it unlocked)."""
+    with _CREATING:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
+        try:
+            fh = os.fdopen(fd, "w+b")
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            Path(name).unlink()
+            raise
+    return Path(name), fh
+
+
 @contextlib.contextmanager
 def scratch_file(path: Path) -> Iterator[tuple[Path, BinaryIO]]:
     """A locked temp file beside `path`, removed on exit (or, after a crash, by the next
     sync's `remove_stale_temps`, since no live process holds its lock any more)."""
-    with _CREATING:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
-        fh = os.fdopen(fd, "w+b")
-        if fcntl is not None:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-    scratch = Path(name)
+    scratch, fh = _locked_temp(path)
     try:
         with fh:
             yield scratch, fh
@@ -113,11 +128,6 @@ def scratch_file(path: Path) -> Iterator[tuple[Path, BinaryIO]]:
 
 #: Seconds since a displaced file was renamed before a later sync treats it as left over.
 DISPLACED_MIN_AGE = 60.0
-
-
-#: Held while a temp file is created and locked, and while stale ones are looked for: a
-#: read-back check of this process may create one while the save clears the leftovers.
-_CREATING = threading.Lock()
 
 
 def remove_stale_temps(path: Path) -> None:
@@ -293,12 +303,7 @@ def _replace(
     kept: Path | None = None
     swapped = False
     try:
-        with _CREATING:
-            fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
-            tmp = Path(name)
-            fh = os.fdopen(fd, "w+b")
-            if fcntl is not None:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        tmp, fh = _locked_temp(path)
         with fh:
             build(fh)
             fh.flush()
