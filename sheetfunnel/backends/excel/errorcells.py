@@ -2,9 +2,9 @@
 Date of #DIV/0! would count as an undated activity with full points. Their cached codes are
 found in the sheet XML (cells with t="e") and put back into the rows read.
 
-Measured: a sheet without error cells costs one streamed decompression and a substring
-search (the XML is parsed only when `t="e"` occurs); the reader runs it in a thread of its
-own beside the calamine reads (zlib releases the GIL), off the path of the longest read.
+Measured: a sheet without error cells costs one streamed decompression and one search (the
+XML is parsed only when `t="e"` occurs); the reader runs it in a thread of its own beside the
+calamine reads (ISA-L releases the GIL), off the path of the longest read.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ import re
 import zipfile
 from collections.abc import Iterable
 
+from .deflate import inflate, inflate_chunks
 from .package import Package
 
-CHUNK = 1 << 22
 _MARK = re.compile(rb"""\bt\s*=\s*["']e["']""")
-_MARKS = (b't="e"', b"t='e'")  # writers put no spaces around = in practice
+# writers put no spaces around = in practice; one pattern for both quotes: 255 MB of XML in
+# 0.09 s, where two substring searches took 0.22 s (their last byte, a quote, skips badly)
+_QUICK = re.compile(rb"""t=["']e["']""")
+_OVERLAP = 8
 _CELL = re.compile(rb"""<(?:\w+:)?c\s([^>]*?)/?>((?:(?!</?(?:\w+:)?c[\s>]).)*)""", re.DOTALL)
 _REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3})(\d+)["']""")
 _VALUE = re.compile(rb"""<(?:\w+:)?v>([^<]*)</""")
@@ -35,13 +38,11 @@ def sheet_part(pkg: Package, name: str) -> str | None:
 
 
 def _has_errors(zf: zipfile.ZipFile, part: str) -> bool:
-    # a plain substring search: a regex here tripled the cost on a 100k-row sheet
     tail = b""
-    with zf.open(part) as fh:
-        while chunk := fh.read(CHUNK):
-            if any(mark in tail + chunk[:16] or mark in chunk for mark in _MARKS):
-                return True
-            tail = chunk[-16:]
+    for chunk in inflate_chunks(zf, part):
+        if _QUICK.search(tail + chunk[:_OVERLAP]) or _QUICK.search(chunk):
+            return True
+        tail = (tail + chunk[-_OVERLAP:])[-_OVERLAP:]
     return False
 
 
@@ -71,7 +72,7 @@ def _errors(zf: zipfile.ZipFile, pkg: Package, tab: str) -> dict[tuple[int, int]
     part = pkg.find(part) or part
     if not _has_errors(zf, part):
         return {}
-    xml = zf.read(part)
+    xml = inflate(zf, part)
     found: dict[tuple[int, int], str] = {}
     for match in _CELL.finditer(xml):
         attrs, body = match.groups()

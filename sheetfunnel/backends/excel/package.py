@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
-import zlib
 from dataclasses import dataclass
 
 from lxml import etree
+
+from .deflate import crc32, inflate
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -105,7 +106,7 @@ class Package:
             return None
         if name in self._cache:
             return self._cache[name]
-        data = self.zf.read(name)
+        data = inflate(self.zf, name)
         if keep:
             self._cache[name] = data
         return data
@@ -117,7 +118,7 @@ class Package:
         if name is None:
             return False
         info = self.zf.getinfo(name)
-        if info.file_size != len(data) or zlib.crc32(data) != info.CRC:
+        if info.file_size != len(data) or crc32(data) != info.CRC:
             return False
         return self.read(name, keep=False) == data
 
