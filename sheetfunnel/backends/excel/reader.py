@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import threading
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -133,12 +135,12 @@ def _sheet_rows(
     wb: CalamineWorkbook,
     name: str,
     file: str,
-    errors: Future[dict[str, dict[tuple[int, int], str]]] | None = None,
+    errors: Callable[[], dict[tuple[int, int], str]] | None = None,
     turn: threading.Event | None = None,
 ) -> list[list]:
-    """The rows of tab `name` from A1, error cells holding their codes (from `errors`, the
-    scan of every tab read, when given); with `turn`, parsed at once but made into Python
-    rows only once `turn` is set."""
+    """The rows of tab `name` from A1, error cells holding their codes (given by `errors`
+    once the rows are made, when the tab was scanned elsewhere); with `turn`, parsed at once
+    but made into Python rows only once `turn` is set."""
     if name not in wb.sheet_names:
         tabs = ", ".join(repr(n) for n in wb.sheet_names)
         raise InputError(
@@ -156,7 +158,7 @@ def _sheet_rows(
         raise SpreadsheetError(f"cannot read tab {name!r}: {ex}", file=file, sheet=name) from ex
     if errors is None:
         return mark_errors(rows, file, name)
-    return put_errors(rows, errors.result().get(name, {}))
+    return put_errors(rows, errors())
 
 
 def frame_from_rows(rows: list[list], header_row: int, *, file: str, sheet: str) -> pd.DataFrame:
@@ -179,7 +181,7 @@ def _activities(
 ) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     wb = _open(file)
     try:
-        rows = _sheet_rows(wb, tab, file, errors, turn)
+        rows = _sheet_rows(wb, tab, file, lambda: errors.result().get(tab, {}), turn)
     finally:
         wb.close()
     headers = header_map(rows[header_row - 1] if header_row <= len(rows) else [])
@@ -240,26 +242,28 @@ def _read_workbook(
         for role, title in markers.tabs.items()
         if title in worksheets and title not in (contacts_tab, activities_tab)
     }
-    # calamine's parse and zlib release the GIL: the activity log (the big tab) is parsed in
-    # a thread of its own, and the error-cell scan in another, while this one reads the
-    # contacts and owned tabs (measured on 1M activities: -1.5 s, and the scan -0.6 s more).
+    # calamine's parse and ISA-L release the GIL: the activity log (the big tab, the longest
+    # read) is parsed in a thread of its own while this one scans the other tabs for error
+    # cells, reads the contacts and owned tabs, and then scans the log for error cells (it
+    # has time: on 1M activities it waits 1.8 s for the log). Two busy threads on two cores:
+    # a third (the scan in a thread of its own) slowed the log's parse by 0.3 s.
     # The log's rows are made only once the contacts are a frame: the two tabs' rows and
     # calamine cells never all live at once (-170 MB at the peak on 100k contacts).
-    scanned = [contacts_tab, *owned_titles.values(), *([activities_tab] if activities_tab else [])]
     turn = threading.Event()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        errors = pool.submit(errors_by_tab, file, scanned)
+    log_errors: Future[dict[str, dict[tuple[int, int], str]]] = Future()
+    with ThreadPoolExecutor(max_workers=1) as pool:
         later = None
         if activities_tab is not None:
             later = pool.submit(
-                _activities, file, activities_tab, activities_header_row, errors, turn
+                _activities, file, activities_tab, activities_header_row, log_errors, turn
             )
         try:
+            errors = errors_by_tab(file, [contacts_tab, *owned_titles.values()])
             wb = _open(file)
             try:
-                rows = _sheet_rows(wb, contacts_tab, file, errors)
+                rows = _sheet_rows(wb, contacts_tab, file, partial(errors.get, contacts_tab, {}))
                 owned = {
-                    role: _owned_rows(_sheet_rows(wb, title, file, errors))
+                    role: _owned_rows(_sheet_rows(wb, title, file, partial(errors.get, title, {})))
                     for role, title in owned_titles.items()
                 }
             finally:
@@ -275,6 +279,12 @@ def _read_workbook(
             )
             del rows
             give_back()
+            if activities_tab is not None:
+                log_errors.set_result(errors_by_tab(file, [activities_tab]))
+        except BaseException as ex:
+            if not log_errors.done():
+                log_errors.set_exception(ex)  # the log's thread must not wait forever
+            raise
         finally:
             turn.set()  # also when the contacts failed: the log's thread must not wait forever
         activities, act_dups = later.result() if later is not None else (None, {})
