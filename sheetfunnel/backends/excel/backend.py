@@ -26,7 +26,7 @@ from .safesave import (
     remove_stale_temps,
     state_of,
 )
-from .verify import ReadBack, package_problem
+from .verify import ReadBack, package_problem, read_back, read_back_problem
 from .writer import Outcome, compute
 from .zipcopy import ZipCopier, ZipTooLarge
 
@@ -94,9 +94,7 @@ class ExcelBackend:
         def check_sheet(part: str, parts: dict[str, bytes]) -> None:
             # calamine reads the new sheet back while the owned tabs are built and the file
             # is assembled (measured on 100k contacts: the save waited 0.8 s for it after)
-            reader = ReadBack(self.path, plan, rows_read, sheet_part=part, parts=parts)
-            reader.start()
-            readers.append(reader)
+            readers.extend(read_back(self.path, plan, part, parts))
 
         try:
             outcome = compute(self.path, plan, data, on_sheet=None if dry_run else check_sheet)
@@ -115,14 +113,17 @@ class ExcelBackend:
 
             def verify(tmp: Path) -> None:
                 sheet = outcome.parts.get(outcome.contacts_part)
-                if not readers or readers[-1].parts.get(outcome.contacts_part) is not sheet:
+                checked = readers
+                if not readers or any(
+                    r.parts.get(outcome.contacts_part) is not sheet for r in readers
+                ):
                     # the sheet is as it was, or (never, short of a bug) is not the one read
                     # back early: read the assembled file itself
-                    readers.append(ReadBack(self.path, plan, rows_read, final=tmp))
-                    readers[-1].start()
+                    checked = [ReadBack(self.path, plan, final=tmp)]
+                    readers.extend(checked)
+                    checked[0].start()
                 problem = package_problem(tmp, outcome, self._expected_names(outcome))
-                readers[-1].join()
-                problem = problem or readers[-1].problem
+                problem = problem or read_back_problem(checked, plan, rows_read)
                 if problem:
                     raise SpreadsheetError(
                         f"the rewritten workbook failed its check ({problem}); the original "
