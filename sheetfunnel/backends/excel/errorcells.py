@@ -72,7 +72,13 @@ def _errors(zf: zipfile.ZipFile, pkg: Package, tab: str) -> dict[tuple[int, int]
     part = pkg.find(part) or part
     if not _has_errors(zf, part):
         return {}
-    xml = inflate(zf, part)
+    return errors_in(inflate(zf, part))
+
+
+def errors_in(xml: bytes) -> dict[tuple[int, int], str]:
+    """`error_cells` of a sheet part's XML."""
+    if not _QUICK.search(xml):
+        return {}
     found: dict[tuple[int, int], str] = {}
     for match in _CELL.finditer(xml):
         attrs, body = match.groups()

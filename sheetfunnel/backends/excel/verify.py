@@ -11,13 +11,9 @@ they prove the final file holds sheet bytes calamine reads whole.
 
 from __future__ import annotations
 
-import os
-import re
 import threading
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,64 +21,13 @@ from python_calamine import CalamineWorkbook
 
 from sheetfunnel.backends.base import WritePlan
 
+from . import pieces
 from .deflate import inflate_chunks
-from .package import REL_SHARED_STRINGS, REL_STYLES, Package, rels_path
-from .packedit import CONTENT_TYPES
+from .package import Package
+from .pieces import Piece, cut_rows, write_mini_package
 from .reader import header_text
 from .safesave import scratch_file
 from .writer import Outcome
-
-#: A new sheet part past this size is read back in pieces, one per core: calamine parses a
-#: sheet on one thread (1.2 s for the 117 MB part of 100k contacts, the longest step of the
-#: save, which waited 1.1 s for it).
-PIECE_MIN = 8 << 20
-#: Threads reading back one sheet: one per core, at most four.
-READERS = min(os.cpu_count() or 1, 4)
-
-
-@dataclass(frozen=True)
-class Piece:
-    """The sheet part as read back by one thread: its bytes up to `head_end` (through the
-    <sheetData> tag), the rows in `lo:hi`, and its bytes from `tail_start` on."""
-
-    head_end: int
-    lo: int
-    hi: int
-    tail_start: int
-
-    def spans(self) -> tuple[slice, ...]:
-        """The slices of the sheet part this piece is made of."""
-        return slice(0, self.head_end), slice(self.lo, self.hi), slice(self.tail_start, None)
-
-
-def cut_rows(sheet: bytes, count: int) -> list[Piece]:
-    """`sheet` (a worksheet part) as `count` pieces cut at row starts, each holding about as
-    many bytes of rows; one piece (the whole part) when it has no <sheetData> to cut.
-
-    Every byte of the rows is in exactly one piece and each piece has the part's own head
-    and tail, so the pieces parse whole exactly when the part does.
-    """
-    whole = [Piece(0, 0, len(sheet), len(sheet))]
-    opened = _SHEET_DATA.search(sheet)
-    if count < 2 or opened is None or opened.group(2):
-        return whole
-    prefix = re.escape(opened.group(1) or b"")
-    closing = sheet.rfind(b"</" + (opened.group(1) or b"") + b"sheetData>")
-    if closing < opened.end():
-        return whole
-    row = re.compile(rb"<" + prefix + rb"row\b")
-    cuts = [opened.end()]
-    step = (closing - opened.end()) // count
-    for i in range(1, count):
-        found = row.search(sheet, max(opened.end() + i * step, cuts[-1] + 1), closing)
-        if found is None:
-            break
-        cuts.append(found.start())
-    cuts.append(closing)
-    return [Piece(opened.end(), lo, hi, closing) for lo, hi in pairwise(cuts)]
-
-
-_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\s*(/?)>")
 
 
 class ReadBack(threading.Thread):
@@ -136,29 +81,8 @@ class ReadBack(threading.Thread):
         self.header = head[self.plan.header_row - 1] if len(head) >= self.plan.header_row else []
 
     def _write_mini_package(self, fh: BinaryIO) -> None:
-        """A package of just the parts calamine needs to read the new contacts sheet."""
-        new = self.parts
         with zipfile.ZipFile(self.source) as zf:
-            pkg = Package(zf)
-            wb = pkg.workbook_part() or "xl/workbook.xml"
-            names = [CONTENT_TYPES, "_rels/.rels", wb, rels_path(wb), self.sheet_part]
-            names += [
-                r.part
-                for r in pkg.relationships(wb)
-                if r.part and r.type in (REL_STYLES, REL_SHARED_STRINGS)
-            ]
-            with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as out:
-                for name in dict.fromkeys(pkg.find(n) or n for n in names):
-                    data = new[name] if name in new else pkg.read(name)
-                    if data is None:
-                        continue
-                    if name != self.sheet_part or self.piece is None:
-                        out.writestr(name, data)
-                        continue
-                    view = memoryview(data)
-                    with out.open(name, "w") as member:
-                        for span in self.piece.spans():
-                            member.write(view[span])
+            write_mini_package(Package(zf), self.sheet_part, fh, self.parts, self.piece)
 
 
 def read_back(
@@ -167,7 +91,7 @@ def read_back(
     """Start reading back the new contacts sheet (`parts[sheet_part]`), in pieces on as many
     threads as there are cores when it is large."""
     sheet = parts[sheet_part]
-    count = READERS if len(sheet) > PIECE_MIN else 1
+    count = pieces.THREADS if len(sheet) > pieces.PIECE_MIN else 1
     readers = [
         ReadBack(source, plan, sheet_part=sheet_part, parts=parts, piece=piece)
         for piece in cut_rows(sheet, count)

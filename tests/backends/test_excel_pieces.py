@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from sheetfunnel.backends.excel import ExcelBackend, verify
+from sheetfunnel.backends.excel import ExcelBackend, pieces
 from sheetfunnel.backends.excel import writer as writer_module
 from sheetfunnel.errors import SpreadsheetError
 
@@ -27,7 +27,7 @@ def _sheet(rows: int, prefix: bytes = b"") -> bytes:
     return HEAD + b"<%ssheetData>" % p + body + b"</%ssheetData>" % p + TAIL
 
 
-def _piece_bytes(sheet: bytes, piece: verify.Piece) -> bytes:
+def _piece_bytes(sheet: bytes, piece: pieces.Piece) -> bytes:
     return b"".join(sheet[s] for s in piece.spans())
 
 
@@ -36,16 +36,16 @@ def test_the_pieces_hold_every_row_once_between_the_part_s_head_and_tail(
     rows: int, count: int, prefix: bytes
 ) -> None:
     sheet = _sheet(rows, prefix)
-    pieces = verify.cut_rows(sheet, count)
-    assert 1 <= len(pieces) <= count
+    cut = pieces.cut_rows(sheet, count)
+    assert 1 <= len(cut) <= count
     if count == 1:
-        assert pieces == [verify.Piece(0, 0, len(sheet), len(sheet))]
+        assert cut == [pieces.Piece(0, 0, len(sheet), len(sheet))]
         return
-    bodies = [sheet[p.lo : p.hi] for p in pieces]
+    bodies = [sheet[p.lo : p.hi] for p in cut]
     open_tag = b"<%ssheetData>" % prefix
     start = sheet.index(open_tag) + len(open_tag)
     assert b"".join(bodies) == sheet[start : sheet.rindex(b"</%ssheetData>" % prefix)]
-    for piece, body in zip(pieces, bodies, strict=True):
+    for piece, body in zip(cut, bodies, strict=True):
         assert not body or body.startswith(b"<%srow " % prefix)
         whole = _piece_bytes(sheet, piece)
         assert whole.startswith(HEAD) and whole.endswith(b"</%ssheetData>" % prefix + TAIL)
@@ -60,14 +60,14 @@ def test_the_pieces_hold_every_row_once_between_the_part_s_head_and_tail(
     ],
 )
 def test_a_part_without_rows_to_cut_is_one_piece_the_whole_part(sheet: bytes) -> None:
-    assert verify.cut_rows(sheet, 4) == [verify.Piece(0, 0, len(sheet), len(sheet))]
+    assert pieces.cut_rows(sheet, 4) == [pieces.Piece(0, 0, len(sheet), len(sheet))]
 
 
 @pytest.fixture
 def in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every sheet, however small, read back in three pieces."""
-    monkeypatch.setattr(verify, "PIECE_MIN", 0)
-    monkeypatch.setattr(verify, "READERS", 3)
+    monkeypatch.setattr(pieces, "PIECE_MIN", 0)
+    monkeypatch.setattr(pieces, "THREADS", 3)
 
 
 def _prepared(path: Path):
