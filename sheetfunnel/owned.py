@@ -8,7 +8,6 @@ sync wrote, so a value typed into our Stage column is told apart from a real sta
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -332,14 +331,15 @@ def state_tab(
     rank = pd.Series(range(len(keys)), index=keys.index, dtype="float64")
     frame = pd.DataFrame({"pos": position.to_numpy(), "n": rank.to_numpy()})
     sequence = frame.sort_values(["pos", "n"], kind="stable").index.to_numpy()
-    dates = pd.to_datetime(since).dt.date
+    # days as datetime.date (NaT as None) by numpy in one pass, not by pandas' .dt.date
+    days = pd.to_datetime(since).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     # reordered as whole columns, then zipped: indexing object arrays cell by cell cost
     # 0.1 s on 100k contacts
     body: list[tuple[CellValue, ...]] = list(
         zip(
             keys.astype(object).to_numpy()[sequence].tolist(),
             stages.astype(object).to_numpy()[sequence].tolist(),
-            map(_date, dates.astype(object).to_numpy()[sequence].tolist()),
+            days.astype(object)[sequence].tolist(),
             strict=True,
         )
     )
@@ -350,7 +350,3 @@ def state_tab(
         date_columns=(2,),
         hidden=True,
     )
-
-
-def _date(value: object) -> dt.date | None:
-    return value if isinstance(value, dt.date) else None

@@ -20,6 +20,8 @@ from excel_helpers import (
     raw_members,
     schema_order_problems,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sheetfunnel.backends.base import ManagedColumn, StageColour
 from sheetfunnel.backends.excel import ExcelBackend
@@ -491,3 +493,29 @@ def test_blank_keys_of_any_kind_line_up() -> None:
     assert not _same_keys(read, ("a@x", "", None, None, 2, True))
     assert not _same_keys(read, ("a@x", "b@x", None, None, 1, True))
     assert _same_keys(np.array([], dtype=object), ())
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([None, "x", "", 0.0, float("nan")]), min_size=3, max_size=3),
+        max_size=25,
+    ),
+    st.integers(1, 4),
+)
+def test_the_rows_read_back_end_at_the_last_cell_of_any_column(
+    rows: list[list], header_row: int
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from sheetfunnel.backends.excel.backend import _rows_with_cells
+
+    frame = pd.DataFrame(
+        np.array(rows, dtype=object).reshape(len(rows), 3),
+        index=pd.RangeIndex(header_row + 1, header_row + 1 + len(rows)),
+        columns=["a", "b", "c"],
+        dtype=object,
+    )
+    last = max((c.last_valid_index() or 0 for _, c in frame.items()), default=0)
+    plan = type("Plan", (), {"header_row": header_row})
+    assert _rows_with_cells(frame, plan) == max(int(last), header_row) - header_row
