@@ -36,7 +36,7 @@ def test_the_pieces_hold_every_row_once_between_the_part_s_head_and_tail(
     rows: int, count: int, prefix: bytes
 ) -> None:
     sheet = _sheet(rows, prefix)
-    cut = pieces.cut_rows(sheet, count)
+    cut = pieces.cut_rows(sheet, pieces.even(count))
     assert 1 <= len(cut) <= count
     if count == 1:
         assert cut == [pieces.Piece(0, 0, len(sheet), len(sheet))]
@@ -51,6 +51,16 @@ def test_the_pieces_hold_every_row_once_between_the_part_s_head_and_tail(
         assert whole.startswith(HEAD) and whole.endswith(b"</%ssheetData>" % prefix + TAIL)
 
 
+@given(rows=st.integers(20, 60), first=st.floats(0.05, 0.95))
+def test_uneven_shares_cut_near_their_share_of_the_rows(rows: int, first: float) -> None:
+    sheet = _sheet(rows)
+    cut = pieces.cut_rows(sheet, [first, 1 - first])
+    assert len(cut) == 2
+    body = cut[1].hi - cut[0].lo
+    row = len(b'<row r="10"><c r="A10"><v>10</v></c></row>')
+    assert abs((cut[0].hi - cut[0].lo) - first * body) <= row + 2
+
+
 @pytest.mark.parametrize(
     "sheet",
     [
@@ -60,7 +70,7 @@ def test_the_pieces_hold_every_row_once_between_the_part_s_head_and_tail(
     ],
 )
 def test_a_part_without_rows_to_cut_is_one_piece_the_whole_part(sheet: bytes) -> None:
-    assert pieces.cut_rows(sheet, 4) == [pieces.Piece(0, 0, len(sheet), len(sheet))]
+    assert pieces.cut_rows(sheet, pieces.even(4)) == [pieces.Piece(0, 0, len(sheet), len(sheet))]
 
 
 @pytest.fixture

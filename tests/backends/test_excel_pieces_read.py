@@ -13,8 +13,9 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetfunnel.backends.excel import ExcelBackend, pieces
-from sheetfunnel.backends.excel import reader as reader_module
+from sheetfunnel.backends.excel import ExcelBackend, logread, pieces
+from sheetfunnel.backends.excel.package import Package
+from sheetfunnel.errors import InputError, SpreadsheetError
 
 ERRORS = ("#DIV/0!", "#REF!", "#N/A")
 #: A cell of the log: blank, text, a number, a date, or a formula error.
@@ -54,19 +55,28 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """(read whole, read in three pieces, how many times the pieces were parsed)."""
+    """(read whole, read in two pieces, the main thread's a third, and how many pieces
+    were parsed)."""
     monkeypatch.setattr(pieces, "THREADS", 1)
     whole = _read(path)
-    monkeypatch.setattr(pieces, "THREADS", 3)
+    monkeypatch.setattr(pieces, "THREADS", 2)
     monkeypatch.setattr(pieces, "PIECE_MIN", 0)
-    cut_anyway = reader_module._log_in_pieces  # however small the log beside the contacts
-    monkeypatch.setattr(
-        reader_module, "_log_in_pieces", lambda pkg, log, _: cut_anyway(pkg, log, 0)
-    )
+    # however small the log beside the contacts: the main thread takes a third of it
+    monkeypatch.setattr(logread, "MAIN_COST", 0)
+    monkeypatch.setattr(logread, "MIN_SHARE", 0)
+    monkeypatch.setattr(logread, "main_share", _third(logread.main_share))
     parsed = []
-    real = pieces._parse_piece
-    monkeypatch.setattr(pieces, "_parse_piece", lambda *a: parsed.append(a) or real(*a))
+    real = pieces.CutTab.parse
+    monkeypatch.setattr(pieces.CutTab, "parse", lambda *a: parsed.append(a) or real(*a))
     return whole, _read(path), len(parsed)
+
+
+def _third(real):
+    def share(pkg, log, beside):
+        found = real(pkg, log, 0)
+        return (found[0], 1 / 3) if found else None
+
+    return share
 
 
 @settings(
@@ -85,7 +95,7 @@ def test_a_log_in_pieces_reads_as_the_whole_tab(
     path = _book(tmp_path_factory.mktemp("p") / "log.xlsx", log, shared=shared)
     whole, cut, parsed = _both(path, monkeypatch)
     pd.testing.assert_frame_equal(cut, whole)
-    assert parsed >= 2 or len(log) < 10
+    assert parsed == 2 or len(log) < 10
 
 
 def test_blank_rows_a_blank_first_column_and_1904_dates_line_up(
@@ -96,7 +106,7 @@ def test_blank_rows_a_blank_first_column_and_1904_dates_line_up(
     log += [[None, "download", dt.date(2024, 3, 1), "no e-mail"] for _ in range(30)]  # A blank
     path = _book(tmp_path / "log.xlsx", log, date1904=True)
     whole, cut, parsed = _both(path, monkeypatch)
-    assert parsed == 3
+    assert parsed == 2
     pd.testing.assert_frame_equal(cut, whole)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.xlsx"]  # no scratch left
     assert list(cut.index) == list(range(2, 2 + len(log)))
@@ -131,25 +141,32 @@ def test_rows_out_of_order_are_read_whole(tmp_path: Path, monkeypatch: pytest.Mo
         for name, data in members.items():
             zf.writestr(name, data)
     whole, cut, parsed = _both(path, monkeypatch)
-    assert parsed == 3  # parsed in pieces, then found out of order and read whole
+    assert parsed == 2  # parsed in pieces, then found out of order and read whole
     pd.testing.assert_frame_equal(cut, whole)
     assert cut.loc[61, "email"] == "u59@x.com"
 
 
-def test_the_log_is_cut_only_when_it_dwarfs_what_the_main_thread_reads(
+def test_the_main_thread_takes_a_share_of_the_log_that_evens_out_the_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _book(tmp_path / "log.xlsx", [[f"u{i}@x.com", "visit"] for i in range(200)])
     monkeypatch.setattr(pieces, "THREADS", 2)
     monkeypatch.setattr(pieces, "PIECE_MIN", 0)
     with zipfile.ZipFile(path) as zf:
-        pkg = reader_module.Package(zf)
+        pkg = Package(zf)
         log = next(e for e in pkg.sheets("xl/workbook.xml") if e.name == "Activities")
         size = zf.getinfo("xl/worksheets/sheet2.xml").file_size
-        assert reader_module._log_in_pieces(pkg, log, size // 2 - 1) == "xl/worksheets/sheet2.xml"
-        assert reader_module._log_in_pieces(pkg, log, size // 2 + 1) is None
+        part, share = logread.main_share(pkg, log, 0) or ("", 0.0)
+        assert (part, share) == ("xl/worksheets/sheet2.xml", 0.5)
+        beside = int(size / 2 / logread.MAIN_COST)
+        assert logread.main_share(pkg, log, beside)[1] == pytest.approx(0.25, abs=0.01)
+        # little left for the main thread, or a small log: read whole by the log's thread
+        assert logread.main_share(pkg, log, int(size / logread.MAIN_COST)) is None
         monkeypatch.setattr(pieces, "PIECE_MIN", size)
-        assert reader_module._log_in_pieces(pkg, log, 0) is None
+        assert logread.main_share(pkg, log, 0) is None
+        monkeypatch.setattr(pieces, "THREADS", 1)
+        monkeypatch.setattr(pieces, "PIECE_MIN", 0)
+        assert logread.main_share(pkg, log, 0) is None
 
 
 def test_no_room_for_the_pieces_reads_the_log_whole(
@@ -164,4 +181,41 @@ def test_no_room_for_the_pieces_reads_the_log_whole(
     whole, cut, parsed = _both(path, monkeypatch)
     assert parsed == 0
     pd.testing.assert_frame_equal(cut, whole)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.xlsx"]
+
+
+def _damage_log(path: Path, where: float) -> None:
+    """Break the log's XML at `where` (a fraction of its rows): a cell calamine rejects."""
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    sheet = members["xl/worksheets/sheet2.xml"]
+    at = sheet.index(b"<row ", int(len(sheet) * where))
+    members["xl/worksheets/sheet2.xml"] = (
+        sheet[:at] + b'<row r="9"><c r="A9"><v>1</c></row>' + sheet[at:]
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("where", [0.1, 0.9], ids=["main thread's piece", "log thread's piece"])
+def test_a_broken_piece_fails_the_read_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: float
+) -> None:
+    path = _book(tmp_path / "log.xlsx", [[f"u{i}@x.com", "visit"] for i in range(60)])
+    _damage_log(path, where)
+    with pytest.raises(SpreadsheetError, match="cannot read tab 'Activities'"):
+        _both(path, monkeypatch)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.xlsx"]
+
+
+@pytest.mark.timeout(60)
+def test_contacts_that_fail_release_the_log_s_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _book(tmp_path / "log.xlsx", [[f"u{i}@x.com", "visit"] for i in range(60)])
+    _both(path, monkeypatch)  # set up the split
+    with pytest.raises(InputError, match="tab 'Leads' not found"):
+        ExcelBackend(path).read("Leads", 1, "Activities", 1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.xlsx"]

@@ -14,8 +14,7 @@ import os
 import re
 import threading
 import zipfile
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -30,7 +29,16 @@ from .package import REL_SHARED_STRINGS, REL_STYLES, Package, rels_path
 from .packedit import CONTENT_TYPES
 from .safesave import scratch_file
 
-__all__ = ["PIECE_MIN", "THREADS", "Piece", "cut_rows", "read_in_pieces", "write_mini_package"]
+__all__ = [
+    "PIECE_MIN",
+    "THREADS",
+    "CutTab",
+    "Piece",
+    "cut_rows",
+    "even",
+    "stitch",
+    "write_mini_package",
+]
 
 #: A sheet part past this size is parsed in pieces (below it the threads cost more than
 #: they save).
@@ -56,16 +64,17 @@ class Piece:
         return slice(0, self.head_end), slice(self.lo, self.hi), slice(self.tail_start, None)
 
 
-def cut_rows(sheet: bytes, count: int) -> list[Piece]:
-    """`sheet` (a worksheet part) as up to `count` pieces cut at row starts, each holding
-    about as many bytes of rows; one piece (the whole part) when it has no <sheetData> to cut.
+def cut_rows(sheet: bytes, shares: Sequence[float]) -> list[Piece]:
+    """`sheet` (a worksheet part) as up to `len(shares)` pieces cut at row starts, each
+    holding about its share of the bytes of rows; one piece (the whole part) when it has no
+    <sheetData> to cut.
 
     Every byte of the rows is in exactly one piece and each piece has the part's own head
     and tail.
     """
     whole = [Piece(0, 0, len(sheet), len(sheet))]
     opened = _SHEET_DATA.search(sheet)
-    if count < 2 or opened is None or opened.group(2):
+    if len(shares) < 2 or opened is None or opened.group(2):
         return whole
     prefix = opened.group(1) or b""
     closing = sheet.rfind(b"</" + prefix + b"sheetData>")
@@ -73,14 +82,21 @@ def cut_rows(sheet: bytes, count: int) -> list[Piece]:
         return whole
     row = re.compile(rb"<" + re.escape(prefix) + rb"row\b")
     cuts = [opened.end()]
-    step = (closing - opened.end()) // count
-    for i in range(1, count):
-        found = row.search(sheet, max(opened.end() + i * step, cuts[-1] + 1), closing)
+    body, total, done = closing - opened.end(), sum(shares), 0.0
+    for share in shares[:-1]:
+        done += share
+        at = opened.end() + int(body * done / total)
+        found = row.search(sheet, max(at, cuts[-1] + 1), closing)
         if found is None:
             break
         cuts.append(found.start())
     cuts.append(closing)
     return [Piece(opened.end(), lo, hi, closing) for lo, hi in pairwise(cuts)]
+
+
+def even(count: int) -> list[float]:
+    """`count` equal shares."""
+    return [1.0 / count] * count
 
 
 def write_mini_package(
@@ -117,60 +133,72 @@ def write_mini_package(
                     member.write(view[span])
 
 
-def read_in_pieces(
-    file: str, part: str, tab: str, turn: threading.Event | None = None
-) -> tuple[list[list], dict[tuple[int, int], str]] | None:
-    """The rows of tab `tab` (its sheet part `part`) from A1 as calamine reads them, parsed
-    in pieces on `THREADS` threads, and its error cells; None when the part has no rows to
-    cut or its rows are out of order (then read it whole). With `turn`, the rows are made
-    into Python objects only once `turn` is set, as in the reader."""
-    with zipfile.ZipFile(file) as zf:
-        pkg = Package(zf)
-        xml = pkg.read(part, keep=False) or b""
-        cut = cut_rows(xml, THREADS)
-        if len(cut) < 2:
-            return None
-        errors = errors_in(xml)
-        with contextlib.ExitStack() as stack:
+class CutTab:
+    """A tab's sheet part cut at row starts into small stored packages beside the workbook
+    (scratch files, gone on `close`), each to be parsed on a thread of its own; and the
+    error cells of the whole part, found on the way."""
+
+    def __init__(self, file: str, part: str, tab: str, shares: Sequence[float]):
+        """Cut `part` (tab `tab`) of the workbook at `file` by `shares` of its rows' bytes.
+        `paths` is empty when it has no rows to cut or there is no room beside the workbook
+        for the pieces: then read it whole."""
+        self.tab = tab
+        self.errors: dict[tuple[int, int], str] = {}
+        self.paths: list[Path] = []
+        self._stack = contextlib.ExitStack()
+        with zipfile.ZipFile(file) as zf:
+            pkg = Package(zf)
+            xml = pkg.read(part, keep=False) or b""
+            pieces = cut_rows(xml, shares)
+            if len(pieces) < 2:
+                return
+            self.errors = errors_in(xml)
             try:
-                scratch = [stack.enter_context(scratch_file(Path(file))) for _ in cut]
-                for (_, fh), piece in zip(scratch, cut, strict=True):
+                for piece in pieces:
+                    path, fh = self._stack.enter_context(scratch_file(Path(file)))
                     write_mini_package(pkg, part, fh, {part: xml}, piece)
                     fh.flush()
+                    self.paths.append(path)
             except OSError:
-                return None  # no room beside the workbook for the pieces: read it whole
-            del xml
-            with ThreadPoolExecutor(max_workers=len(cut)) as pool:
-                parsed = list(
-                    pool.map(
-                        lambda i: _parse_piece(scratch[i][0], tab, i > 0, turn), range(len(cut))
-                    )
-                )
+                self.close()  # no room beside the workbook for the pieces: read it whole
+                self.paths = []
+
+    def parse(self, i: int, turn: threading.Event | None = None) -> Parsed:
+        """Piece `i` as calamine reads it: ((first row, first column), rows). Piece 0 starts
+        at A1, a later one at its first cell (the rows before it are not made twice). With
+        `turn`, its rows are made into Python objects only once `turn` is set."""
+        try:
+            wb = CalamineWorkbook.from_path(str(self.paths[i]))
+            try:
+                sheet = wb.get_sheet_by_name(self.tab)
+                if turn is not None:
+                    turn.wait()
+                rows = sheet.to_python(skip_empty_area=i > 0)
+                start = sheet.start if i > 0 and sheet.start is not None else (0, 0)
+                del sheet  # calamine's cells, as big again as the rows
+            finally:
+                wb.close()
+        except CalamineError as ex:
+            raise SpreadsheetError(f"cannot read tab {self.tab!r}: {ex}", sheet=self.tab) from ex
+        return (start[0], start[1]), rows
+
+    def close(self) -> None:
+        """Remove the pieces' scratch files."""
+        self._stack.close()
+
+
+#: A piece as parsed: ((first row, first column), rows), 0-based.
+Parsed = tuple[tuple[int, int], list[list]]
+
+
+def stitch(parsed: Sequence[Parsed]) -> list[list] | None:
+    """The rows of the whole tab from A1, from its pieces in order (blank rows between them
+    filled in, each row where calamine would put it); None when the pieces' rows overlap
+    (rows out of order in the part: where each belongs is calamine's call, read it whole)."""
     rows: list[list] = []
     for (top, left), piece_rows in parsed:
         if top < len(rows):
-            return None  # rows out of order: where each belongs is calamine's call, whole
+            return None
         rows.extend([] for _ in range(top - len(rows)))
         rows.extend([[""] * left + r for r in piece_rows] if left else piece_rows)
-    return rows, errors
-
-
-def _parse_piece(
-    path: Path, tab: str, skip_top: bool, turn: threading.Event | None
-) -> tuple[tuple[int, int], list[list]]:
-    """((first row, first column), rows) of a piece; a later piece starts at its first cell,
-    not at A1 (the rows of the pieces before it are not made twice)."""
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        try:
-            sheet = wb.get_sheet_by_name(tab)
-            if turn is not None:
-                turn.wait()
-            rows = sheet.to_python(skip_empty_area=skip_top)
-            start = sheet.start if skip_top and sheet.start is not None else (0, 0)
-            del sheet
-        finally:
-            wb.close()
-    except CalamineError as ex:
-        raise SpreadsheetError(f"cannot read tab {tab!r}: {ex}", sheet=tab) from ex
-    return (start[0], start[1]), rows
+    return rows

@@ -9,27 +9,25 @@ the markers in xl/workbook.xml say (`markers`).
 
 from __future__ import annotations
 
-import threading
 import zipfile
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineError, CalamineWorkbook
 
 from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904, Ownership, Rows, SheetData
 from sheetfunnel.errors import InputError, SpreadsheetError
 from sheetfunnel.memory import give_back, paused_gc
 
-from . import pieces
-from .block import contacts_block, duplicates, header_map
+from .block import contacts_block
 from .cells import header_text
-from .errorcells import errors_by_tab, mark_errors, put_errors
+from .errorcells import errors_by_tab
+from .logread import LogRead, main_share, part_size
 from .markers import read_markers
-from .package import REL_WORKSHEET, Package, SheetEntry, is_date1904, parse_xml
+from .package import REL_WORKSHEET, Package, is_date1904, parse_xml
 from .safesave import changed_means_busy, file_state, fingerprint
+from .sheetrows import frame_from_rows, open_workbook, sheet_rows
 from .tables import sheet_tables
 
 __all__ = ["check_format", "header_text", "read_workbook", "tab_frame"]
@@ -116,102 +114,18 @@ def is_strict(workbook_xml: bytes) -> bool:
     return STRICT_MAIN in head or b'conformance="strict"' in head
 
 
-def _open(file: str) -> CalamineWorkbook:
-    try:
-        return CalamineWorkbook.from_path(file)
-    except CalamineError as ex:
-        raise SpreadsheetError(f"cannot read {Path(file).name}: {ex}", file=file) from ex
-
-
 def tab_frame(file: str, tab: str, header_row: int) -> pd.DataFrame:
     """One tab of the workbook at `file` as raw cells under `header_row`."""
-    wb = _open(file)
+    wb = open_workbook(file)
     try:
-        return frame_from_rows(_sheet_rows(wb, tab, file), header_row, file=file, sheet=tab)
+        return frame_from_rows(sheet_rows(wb, tab, file), header_row, file=file, sheet=tab)
     finally:
         wb.close()
-
-
-def _sheet_rows(
-    wb: CalamineWorkbook,
-    name: str,
-    file: str,
-    errors: Callable[[], dict[tuple[int, int], str]] | None = None,
-    turn: threading.Event | None = None,
-) -> list[list]:
-    """The rows of tab `name` from A1, error cells holding their codes (given by `errors`
-    once the rows are made, when the tab was scanned elsewhere); with `turn`, parsed at once
-    but made into Python rows only once `turn` is set."""
-    if name not in wb.sheet_names:
-        tabs = ", ".join(repr(n) for n in wb.sheet_names)
-        raise InputError(
-            f"tab {name!r} not found in {Path(file).name}; the tabs are: {tabs}",
-            file=file,
-            sheet=name,
-        )
-    try:
-        sheet = wb.get_sheet_by_name(name)
-        if turn is not None:
-            turn.wait()
-        rows = sheet.to_python(skip_empty_area=False)
-        del sheet  # calamine's cells, as big again as the rows
-    except CalamineError as ex:
-        raise SpreadsheetError(f"cannot read tab {name!r}: {ex}", file=file, sheet=name) from ex
-    if errors is None:
-        return mark_errors(rows, file, name)
-    return put_errors(rows, errors())
-
-
-def frame_from_rows(rows: list[list], header_row: int, *, file: str, sheet: str) -> pd.DataFrame:
-    """Object frame of the data rows under `header_row` (1-based), columns = header texts:
-    the contacts block of a tab with no key table and no markers (lookups, the log)."""
-    return contacts_block(rows, header_row, "", [], {}, file=file, sheet=sheet)[0]
 
 
 def _owned_rows(rows: list[list]) -> Rows:
     # most rows of a state or History tab have no blank cell: copied whole, not per cell
     return tuple(tuple(None if v == "" else v for v in r) if "" in r else tuple(r) for r in rows)
-
-
-def _size(pkg: Package, entry: SheetEntry) -> int:
-    name = pkg.find(entry.part) if entry.part else None
-    return pkg.zf.getinfo(name).file_size if name else 0
-
-
-def _log_in_pieces(pkg: Package, log: SheetEntry | None, beside: int) -> str | None:
-    """The log's worksheet part when it is to be parsed in pieces: when it is large, and
-    more than twice the `beside` bytes of XML this thread parses meanwhile. Otherwise the
-    pieces compete with that parse for the cores (measured on the no-op sync of 100k
-    contacts, whose contacts sheet is half the log: +0.2 s; on the first, a third: -0.5 s)."""
-    if log is None or not log.part or log.rel_type != REL_WORKSHEET or pieces.THREADS < 2:
-        return None
-    size = _size(pkg, log)
-    return pkg.find(log.part) if size > max(pieces.PIECE_MIN, 2 * beside) else None
-
-
-def _activities(
-    file: str,
-    tab: str,
-    header_row: int,
-    errors: Future[dict[str, dict[tuple[int, int], str]]] | None,
-    turn: threading.Event,
-    part: str | None = None,
-) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
-    """The log as a frame: in pieces (`part`, with its own error scan) when it is large,
-    else whole, its error cells from `errors` (or scanned here when None)."""
-    found = pieces.read_in_pieces(file, part, tab, turn) if part else None
-    if found is not None:
-        rows = put_errors(*found)
-    else:
-        wb = _open(file)
-        try:
-            found_by = (lambda: errors.result().get(tab, {})) if errors is not None else None
-            rows = _sheet_rows(wb, tab, file, found_by, turn)
-        finally:
-            wb.close()
-    headers = header_map(rows[header_row - 1] if header_row <= len(rows) else [])
-    frame = frame_from_rows(rows, header_row, file=file, sheet=tab)
-    return frame, duplicates(headers, headers)
 
 
 def read_workbook(
@@ -268,39 +182,25 @@ def _read_workbook(
             if title in worksheets and title not in (contacts_tab, activities_tab)
         }
         here = {contacts_tab, *owned_titles.values()}
-        log_part = _log_in_pieces(
-            pkg,
-            next((e for e in entries if e.name == activities_tab), None),
-            sum(_size(pkg, e) for e in entries if e.name in here),
+        log_entry = next((e for e in entries if e.name == activities_tab), None)
+        split = main_share(
+            pkg, log_entry, sum(part_size(pkg, e) for e in entries if e.name in here)
         )
-    # calamine's parse and ISA-L release the GIL: the activity log (the big tab, the longest
-    # read) is parsed in a thread of its own while this one scans the other tabs for error
-    # cells, reads the contacts and owned tabs, and then scans the log for error cells (it
-    # has time: on 1M activities it waits 1.8 s for the log). Two busy threads on two cores:
-    # a third (the scan in a thread of its own) slowed the log's parse by 0.3 s.
-    # The log's rows are made only once the contacts are a frame: the two tabs' rows and
-    # calamine cells never all live at once (-170 MB at the peak on 100k contacts).
-    turn = threading.Event()
-    log_errors: Future[dict[str, dict[tuple[int, int], str]]] = Future()
+    # calamine's parse and ISA-L release the GIL: the log is read on a thread of its own
+    # while this one scans the other tabs for error cells, reads the contacts and owned
+    # tabs, and then does its share of the log (see logread)
+    log = None
+    if activities_tab is not None:
+        log = LogRead(file, activities_tab, activities_header_row, split)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        later = None
-        if activities_tab is not None:
-            later = pool.submit(
-                _activities,
-                file,
-                activities_tab,
-                activities_header_row,
-                None if log_part else log_errors,
-                turn,
-                log_part,
-            )
+        later = pool.submit(log.run) if log is not None else None
         try:
             errors = errors_by_tab(file, [contacts_tab, *owned_titles.values()])
-            wb = _open(file)
+            wb = open_workbook(file)
             try:
-                rows = _sheet_rows(wb, contacts_tab, file, partial(errors.get, contacts_tab, {}))
+                rows = sheet_rows(wb, contacts_tab, file, partial(errors.get, contacts_tab, {}))
                 owned = {
-                    role: _owned_rows(_sheet_rows(wb, title, file, partial(errors.get, title, {})))
+                    role: _owned_rows(sheet_rows(wb, title, file, partial(errors.get, title, {})))
                     for role, title in owned_titles.items()
                 }
             finally:
@@ -316,14 +216,13 @@ def _read_workbook(
             )
             del rows
             give_back()
-            if activities_tab is not None and not log_part:  # in pieces, the log's own
-                log_errors.set_result(errors_by_tab(file, [activities_tab]))
+            if log is not None:
+                log.turn.set()
+                log.help()
         except BaseException as ex:
-            if not log_errors.done():
-                log_errors.set_exception(ex)  # the log's thread must not wait forever
+            if log is not None:
+                log.abandon(ex)  # the log's thread must not wait forever
             raise
-        finally:
-            turn.set()  # also when the contacts failed: the log's thread must not wait forever
         activities, act_dups = later.result() if later is not None else (None, {})
     give_back()  # the rows and calamine's cells are garbage now: peak RSS, not just time
     found = {contacts_tab: dups} if dups else {}

@@ -94,7 +94,7 @@ def read_back(
     count = pieces.THREADS if len(sheet) > pieces.PIECE_MIN else 1
     readers = [
         ReadBack(source, plan, sheet_part=sheet_part, parts=parts, piece=piece)
-        for piece in cut_rows(sheet, count)
+        for piece in cut_rows(sheet, pieces.even(count))
     ]
     for reader in readers:
         reader.start()

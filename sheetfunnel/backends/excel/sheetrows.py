@@ -1,0 +1,61 @@
+"""One tab's rows as calamine reads them (from A1), error cells holding their codes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineError, CalamineWorkbook
+
+from sheetfunnel.errors import InputError, SpreadsheetError
+
+from .block import contacts_block
+from .errorcells import mark_errors, put_errors
+
+__all__ = ["frame_from_rows", "open_workbook", "sheet_rows"]
+
+
+def open_workbook(file: str) -> CalamineWorkbook:
+    """calamine's workbook at `file`; SpreadsheetError when it cannot open it."""
+    try:
+        return CalamineWorkbook.from_path(file)
+    except CalamineError as ex:
+        raise SpreadsheetError(f"cannot read {Path(file).name}: {ex}", file=file) from ex
+
+
+def sheet_rows(
+    wb: CalamineWorkbook,
+    name: str,
+    file: str,
+    errors: Callable[[], dict[tuple[int, int], str]] | None = None,
+    turn: threading.Event | None = None,
+) -> list[list]:
+    """The rows of tab `name` from A1, error cells holding their codes (given by `errors`
+    once the rows are made, when the tab was scanned elsewhere); with `turn`, parsed at once
+    but made into Python rows only once `turn` is set."""
+    if name not in wb.sheet_names:
+        tabs = ", ".join(repr(n) for n in wb.sheet_names)
+        raise InputError(
+            f"tab {name!r} not found in {Path(file).name}; the tabs are: {tabs}",
+            file=file,
+            sheet=name,
+        )
+    try:
+        sheet = wb.get_sheet_by_name(name)
+        if turn is not None:
+            turn.wait()
+        rows = sheet.to_python(skip_empty_area=False)
+        del sheet  # calamine's cells, as big again as the rows
+    except CalamineError as ex:
+        raise SpreadsheetError(f"cannot read tab {name!r}: {ex}", file=file, sheet=name) from ex
+    if errors is None:
+        return mark_errors(rows, file, name)
+    return put_errors(rows, errors())
+
+
+def frame_from_rows(rows: list[list], header_row: int, *, file: str, sheet: str) -> pd.DataFrame:
+    """Object frame of the data rows under `header_row` (1-based), columns = header texts:
+    the contacts block of a tab with no key table and no markers (lookups, the log)."""
+    return contacts_block(rows, header_row, "", [], {}, file=file, sheet=sheet)[0]
