@@ -1,18 +1,12 @@
-"""The read-back check of a rewritten sheet, whole or in pieces read by several threads."""
+"""A sheet part cut at row starts into pieces, each a worksheet with the part's head and tail."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from excel_helpers import build_plan, make_contacts_xlsx
 from hypothesis import given
 from hypothesis import strategies as st
-from python_calamine import CalamineWorkbook
 
-from sheetfunnel.backends.excel import ExcelBackend, pieces
-from sheetfunnel.backends.excel import writer as writer_module
-from sheetfunnel.errors import SpreadsheetError
+from sheetfunnel.backends.excel import pieces
 
 HEAD = b'<?xml version="1.0"?><worksheet xmlns="main"><dimension ref="A1"/>'
 TAIL = b"</worksheet>"
@@ -71,66 +65,3 @@ def test_uneven_shares_cut_near_their_share_of_the_rows(rows: int, first: float)
 )
 def test_a_part_without_rows_to_cut_is_one_piece_the_whole_part(sheet: bytes) -> None:
     assert pieces.cut_rows(sheet, pieces.even(4)) == [pieces.Piece(0, 0, len(sheet), len(sheet))]
-
-
-@pytest.fixture
-def in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every sheet, however small, read back in three pieces."""
-    monkeypatch.setattr(pieces, "PIECE_MIN", 0)
-    monkeypatch.setattr(pieces, "THREADS", 3)
-
-
-def _prepared(path: Path):
-    backend = ExcelBackend(path, backup=False)
-    data = backend.read("Contacts", 1, None, 1)
-    return backend, build_plan(data), data
-
-
-def test_a_sheet_read_back_in_pieces_is_saved_and_reads_whole(
-    tmp_path: Path, in_pieces: None
-) -> None:
-    book = make_contacts_xlsx(tmp_path / "p.xlsx", rows=40)
-    backend, plan, data = _prepared(book)
-    assert backend.write(plan, data).changed
-    wb = CalamineWorkbook.from_path(str(book))
-    rows = wb.get_sheet_by_name("Contacts").to_python()
-    assert len(rows) == 41 and [c.header for c in plan.columns] == rows[0][-len(plan.columns) :]
-
-
-@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
-def test_a_broken_row_in_any_piece_is_caught_and_nothing_saved(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_pieces: None, where: float
-) -> None:
-    book = make_contacts_xlsx(tmp_path / "p.xlsx", rows=40)
-    before = book.read_bytes()
-    backend, plan, data = _prepared(book)
-    real_join = writer_module.join_sheet
-
-    def broken_join(*args):
-        sheet = real_join(*args)
-        at = sheet.index(b"<v>", int(len(sheet) * where))  # a tag calamine must see whole
-        return sheet[:at] + b"<v" + sheet[at + len(b"<v>") :]
-
-    monkeypatch.setattr(writer_module, "join_sheet", broken_join)
-    with pytest.raises(SpreadsheetError, match=r"failed its check .*calamine cannot read it"):
-        backend.write(plan, data)
-    assert book.read_bytes() == before
-
-
-def test_rows_lost_from_the_last_piece_are_caught(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_pieces: None
-) -> None:
-    book = make_contacts_xlsx(tmp_path / "p.xlsx", rows=40)
-    before = book.read_bytes()
-    backend, plan, data = _prepared(book)
-    real_join = writer_module.join_sheet
-
-    def short_join(*args):
-        sheet = real_join(*args)
-        last = sheet.rindex(b"<row ")
-        return sheet[:last] + sheet[sheet.index(b"</sheetData>") :]
-
-    monkeypatch.setattr(writer_module, "join_sheet", short_join)
-    with pytest.raises(SpreadsheetError, match=r"40 rows were read but only 40 came back"):
-        backend.write(plan, data)
-    assert book.read_bytes() == before

@@ -1,4 +1,4 @@
-"""A large log parsed in pieces on several threads reads exactly as the whole tab does."""
+"""The activity log read on two threads: a large one in pieces reads as the whole tab does."""
 
 from __future__ import annotations
 
