@@ -117,6 +117,7 @@ def read_source(
         log_tab,
         src.activities_header_row,
         key_header=config.columns.key or "",
+        log_headers=config.activities.headers(),
     )
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
     for path, dialect in getattr(backend, "dialects", {}).items():

@@ -85,6 +85,7 @@ def read_inputs(backend: Backend, config: Config) -> Inputs:
         src.activities_tab,
         src.activities_header_row,
         key_header=config.columns.key or "",
+        log_headers=config.activities.headers(),
     )
     lookups = {lk.tab: backend.read_tab(lk.tab, lk.header_row) for lk in src.lookups}
     return Inputs(data, lookups)

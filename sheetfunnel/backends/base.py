@@ -15,7 +15,7 @@ what it creates. A column or tab that merely bears one of our names is the user'
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -328,9 +328,11 @@ class Backend(Protocol):
         activities_header_row: int = 1,
         *,
         key_header: str = "",
+        log_headers: Collection[str] = (),
     ) -> SheetData:
         """The contacts block (bounded by the table holding `key_header`, if any), the
-        activity log, and every tab and column marked ours."""
+        activity log, and every tab and column marked ours. `log_headers`: the log's columns
+        the engine uses; a backend may leave the log's other columns out when all are there."""
         ...
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:

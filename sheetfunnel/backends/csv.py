@@ -8,6 +8,7 @@ CSV export; `sheetfunnel score --out` writes them to a new file instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -141,6 +142,7 @@ class CsvBackend:
         activities_header_row: int = 1,
         *,
         key_header: str = "",
+        log_headers: Collection[str] = (),
     ) -> SheetData:
         """The contacts file and, when configured, the activity log beside it."""
         contacts = self._read(self.path, header_row)

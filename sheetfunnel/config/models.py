@@ -142,6 +142,10 @@ class ActivityLog(Model):
     #: can name its own texts without restating every activity type).
     labels: dict[str, str] = Field(default_factory=dict)
 
+    def headers(self) -> tuple[str, ...]:
+        """The log's columns the engine reads."""
+        return tuple(h for h in (self.contact, self.type, self.date, self.value) if h)
+
 
 class ActivityType(Model):
     """Points earned by one kind of activity."""

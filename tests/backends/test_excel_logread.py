@@ -219,3 +219,22 @@ def test_contacts_that_fail_release_the_log_s_thread(
     with pytest.raises(InputError, match="tab 'Leads' not found"):
         ExcelBackend(path).read("Leads", 1, "Activities", 1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.xlsx"]
+
+
+def test_the_log_holds_just_the_columns_the_engine_reads_when_all_are_there(
+    tmp_path: Path,
+) -> None:
+    path = _book(
+        tmp_path / "log.xlsx",
+        [[f"u{i}@x.com", "visit", dt.date(2024, 1, 2), "n"] for i in range(9)],
+    )
+    backend = ExcelBackend(path)
+    wanted = (" EMAIL", "type", "Date ")  # matched as the engine matches headers
+    log = backend.read("Contacts", 1, "Activities", 1, log_headers=wanted).activities
+    assert log is not None and list(log.columns) == ["email", "type", "date"]
+    every = backend.read("Contacts", 1, "Activities", 1).activities
+    assert every is not None
+    pd.testing.assert_frame_equal(log, every[["email", "type", "date"]])
+    # a header missing: every column, for the engine to say which and suggest the nearest
+    log = backend.read("Contacts", 1, "Activities", 1, log_headers=("email", "kind")).activities
+    assert log is not None and list(log.columns) == ["email", "type", "date", "note"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -51,6 +52,7 @@ class ExcelBackend:
         activities_header_row: int = 1,
         *,
         key_header: str = "",
+        log_headers: Collection[str] = (),
     ) -> SheetData:
         """The contacts block (bounded by the table holding `key_header`, if any), the
         activities tab, and the columns and tabs the workbook's markers say are ours."""
@@ -61,6 +63,7 @@ class ExcelBackend:
             activities_tab,
             activities_header_row,
             key_header=key_header,
+            log_headers=log_headers,
         )
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:

@@ -10,6 +10,7 @@ the markers in xl/workbook.xml say (`markers`).
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -136,8 +137,11 @@ def read_workbook(
     activities_header_row: int,
     *,
     key_header: str = "",
+    log_headers: Collection[str] = (),
 ) -> SheetData:
     """Everything a sync needs from the workbook, plus the fingerprint the write re-checks.
+    `log_headers`: the log's columns the engine uses (the others are left out when all are
+    there).
 
     A read that fails while another program rewrites the file is BusyError, not corrupt.
     """
@@ -150,6 +154,7 @@ def read_workbook(
             activities_tab,
             activities_header_row,
             key_header=key_header,
+            log_headers=log_headers,
         )
 
 
@@ -161,6 +166,7 @@ def _read_workbook(
     activities_header_row: int,
     *,
     key_header: str,
+    log_headers: Collection[str],
 ) -> SheetData:
     """Everything a sync needs from the workbook, plus the fingerprint the write re-checks."""
     check_format(path)
@@ -191,7 +197,7 @@ def _read_workbook(
     # tabs, and then does its share of the log (see logread)
     log = None
     if activities_tab is not None:
-        log = LogRead(file, activities_tab, activities_header_row, split)
+        log = LogRead(file, activities_tab, activities_header_row, split, log_headers)
     with ThreadPoolExecutor(max_workers=1) as pool:
         later = pool.submit(log.run) if log is not None else None
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +11,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from sheetfunnel.errors import InputError, SpreadsheetError
 
-from .block import contacts_block
+from .block import build_frame, contacts_block, frame_names, header_map
 from .errorcells import mark_errors, put_errors
 
 __all__ = ["frame_from_rows", "open_workbook", "sheet_rows"]
@@ -55,7 +55,26 @@ def sheet_rows(
     return put_errors(rows, errors())
 
 
-def frame_from_rows(rows: list[list], header_row: int, *, file: str, sheet: str) -> pd.DataFrame:
+def frame_from_rows(
+    rows: list[list],
+    header_row: int,
+    *,
+    file: str,
+    sheet: str,
+    only: Collection[str] = (),
+) -> pd.DataFrame:
     """Object frame of the data rows under `header_row` (1-based), columns = header texts:
-    the contacts block of a tab with no key table and no markers (lookups, the log)."""
+    the contacts block of a tab with no key table and no markers (lookups, the log).
+
+    With `only`, just the columns under those headers (matched as the engine matches them,
+    ignoring case and surrounding spaces) when every one is there; otherwise every column,
+    for the engine to say which is missing and where the headers might sit.
+    """
+    wanted = {h.strip().casefold() for h in only if h}
+    if wanted:
+        headers = header_map(rows[header_row - 1] if header_row <= len(rows) else [])
+        names = frame_names(headers, headers, {})
+        kept = {col: name for col, name in names.items() if name.strip().casefold() in wanted}
+        if {name.strip().casefold() for name in kept.values()} == wanted:
+            return build_frame(rows, header_row, kept, None)
     return contacts_block(rows, header_row, "", [], {}, file=file, sheet=sheet)[0]

@@ -3,7 +3,7 @@ rolled back where it does not."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -108,6 +108,7 @@ class GoogleSheetsBackend:
         activities_header_row: int = 1,
         *,
         key_header: str = "",
+        log_headers: Collection[str] = (),
     ) -> SheetData:
         """Two requests whatever the size: the metadata (with our markers), then the values
         of the contacts, the activities and every tab marked ours."""
