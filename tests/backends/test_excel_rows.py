@@ -10,6 +10,8 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 from excel_helpers import build_plan, define_names, members, schema_order_problems
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from sheetfunnel.backends.base import ManagedColumn
@@ -202,3 +204,28 @@ def test_permission_bits_are_kept(tmp_path: Path) -> None:
         build_plan(data, columns=(ManagedColumn("stage", "Stage", "text", ("x",)),)), data
     )
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+_HAVE = [None, 1.0, 2.0, 2.5, float("nan"), "x", "1", "", True, False, dt.date(2024, 1, 1)]
+_WANT = [None, 1, 2, 1.0, 2.5, float("nan"), "x", "1", "", True, False, dt.date(2024, 1, 1)]
+
+
+@given(
+    have=st.lists(st.sampled_from(_HAVE), max_size=12),
+    want=st.lists(st.sampled_from(_WANT), max_size=14),
+    kind=st.sampled_from(["number", "text", "date"]),
+)
+def test_dirty_rows_are_the_cells_that_differ_one_by_one(have: list, want: list, kind: str) -> None:
+    """The cheap comparison finds exactly the rows a cell-by-cell `_equalish` finds."""
+    import pandas as pd
+
+    from sheetfunnel.backends.excel.rows import _equalish, dirty_rows, is_blank
+    from sheetfunnel.backends.excel.sheet import Target
+
+    rows = range(2, 2 + len(have))
+    frame = pd.DataFrame({"Score": pd.Series(have, dtype=object, index=rows)}, index=rows)
+    target = Target("Score", 12, kind, tuple(want), True, False, frame_name="Score")
+    padded = want + [None] * (len(have) - len(want))
+    expected = {2 + i for i, h in enumerate(have) if not _equalish(h, padded[i])}
+    expected |= {2 + i for i in range(len(have), len(want)) if not is_blank(want[i])}
+    assert dirty_rows(frame, [target], 1) == expected

@@ -395,6 +395,9 @@ def dirty_rows(frame, targets: list[Target], header_row: int) -> set[int] | None
     for t in targets:
         have = frame[t.frame_name].tolist()
         values = t.values
+        if t.kind == "number":  # the plan's whole numbers are ints, calamine's numbers floats:
+            # compared as floats (as `_equalish` does) they take the cheap path below
+            values = tuple(float(v) if v.__class__ is int else v for v in values)
         for i, h in enumerate(have):
             w = values[i] if i < len(values) else None
             if h is w or (type(h) is type(w) and h == w):
