@@ -231,3 +231,30 @@ def test_check_config_refuses_tab_names_sync_would_and_a_log_outside_the_folder(
         "  - watch.log: '../../runs.jsonl' leaves the workbook's folder; a relative log path "
         "must stay inside it (give an absolute path to log elsewhere)\n"
     )
+
+
+def test_a_workbook_with_a_damaged_xml_part_says_so_not_a_bug(demo, tmp_path):
+    import shutil
+    import zipfile
+
+    folder, _ = demo
+    book = tmp_path / "damaged.xlsx"
+    shutil.copy(folder / "demo.xlsx", book)
+    shutil.copy(folder / "sheetfunnel.toml", tmp_path / "sheetfunnel.toml")
+    with zipfile.ZipFile(book) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(b"</sheetData>", b"</sheetData><x></y>")
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in members.items():
+            zf.writestr(name, body)
+    before = book.read_bytes()
+    result = run("sync", book, "--as-of", DEMO_DAY)
+    assert result.exit_code == 5
+    assert re.fullmatch(
+        r"Error: damaged\.xlsx has a damaged part \(its XML does not parse: Opening and ending "
+        r"tag mismatch: x line \d+ and y, line \d+, column \d+\); open it in Excel or "
+        r"LibreOffice, save it, and retry\. Nothing was written\.\n",
+        result.output.splitlines(keepends=True)[-1],
+    ), result.output
+    assert book.read_bytes() == before

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from excel_helpers import build_plan, make_contacts_xlsx
 from python_calamine import CalamineWorkbook
 
-from sheetfunnel.backends.excel import ExcelBackend, pieces
+from sheetfunnel.backends.base import OwnedTab
+from sheetfunnel.backends.excel import ExcelBackend, pieces, verify
+from sheetfunnel.backends.excel import tabs as tabs_module
 from sheetfunnel.backends.excel import writer as writer_module
 from sheetfunnel.errors import SpreadsheetError
 
@@ -74,3 +77,28 @@ def test_rows_lost_from_the_last_piece_are_caught(
     with pytest.raises(SpreadsheetError, match=r"40 rows were read but only 40 came back"):
         backend.write(plan, data)
     assert book.read_bytes() == before
+
+
+def test_an_owned_tab_that_is_not_well_formed_is_never_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = make_contacts_xlsx(tmp_path / "p.xlsx", rows=10)
+    before = book.read_bytes()
+    backend = ExcelBackend(book, backup=False)
+    data = backend.read("Contacts", 1, None, 1)
+    plan = build_plan(data)
+    plan = replace(plan, tabs=(OwnedTab(role="summary", name="Summary", rows=(("a", "b"),)),))
+    real = tabs_module.owned_sheet_xml
+    monkeypatch.setattr(
+        tabs_module, "owned_sheet_xml", lambda *a, **k: real(*a, **k).replace(b"</row>", b"</rw>")
+    )
+    with pytest.raises(SpreadsheetError, match=r"member xl/worksheets/sheet\d+\.xml is not well"):
+        backend.write(plan, data)
+    assert book.read_bytes() == before
+
+
+def test_xml_problem_reads_a_document_in_chunks() -> None:
+    doc = b'<?xml version="1.0"?><a xmlns:x="u"><x:b>1</x:b></a>'
+    assert verify.xml_problem([doc[:17], memoryview(doc)[17:]]) is None
+    assert "mismatched tag" in (verify.xml_problem([doc.replace(b"</x:b>", b"</x:c>")]) or "")
+    assert verify.xml_problem([b"<a>"]) is not None  # unclosed at the end

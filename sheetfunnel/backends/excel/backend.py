@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+from lxml import etree
 
 from sheetfunnel.backends.base import CellValue, SheetData, WritePlan, WriteResult
 from sheetfunnel.backends.textlimit import EXCEL_MAX_TEXT, fit_text
@@ -56,21 +58,23 @@ class ExcelBackend:
     ) -> SheetData:
         """The contacts block (bounded by the table holding `key_header`, if any), the
         activities tab, and the columns and tabs the workbook's markers say are ours."""
-        return read_workbook(
-            self.path,
-            contacts_tab,
-            header_row,
-            activities_tab,
-            activities_header_row,
-            key_header=key_header,
-            log_headers=log_headers,
-        )
+        with damaged_xml(self.path):
+            return read_workbook(
+                self.path,
+                contacts_tab,
+                header_row,
+                activities_tab,
+                activities_header_row,
+                key_header=key_header,
+                log_headers=log_headers,
+            )
 
     def read_tab(self, tab: str, header_row: int = 1) -> pd.DataFrame:
         """Another tab as raw cells (a lookup such as a Companies tab)."""
         with changed_means_busy(self.path, file_state(self.path)):
             check_format(self.path)
-            return tab_frame(str(self.path), tab, header_row)
+            with damaged_xml(self.path):
+                return tab_frame(str(self.path), tab, header_row)
 
     def write(self, plan: WritePlan, data: SheetData, *, dry_run: bool = False) -> WriteResult:
         """Make the workbook hold `plan`; touch nothing when it already does.
@@ -81,7 +85,11 @@ class ExcelBackend:
         before = state_of(data.token) if isinstance(data.token, Fingerprint) else None
         plan, cut = fit_text(plan, EXCEL_MAX_TEXT)  # 32,767 characters per cell
         # paused: the row scan and the rewritten rows are ~10^5 short-lived containers
-        with changed_means_busy(self.path, before, reading=False), paused_gc():
+        with (
+            changed_means_busy(self.path, before, reading=False),
+            paused_gc(),
+            damaged_xml(self.path),
+        ):
             result = self._write(plan, data, dry_run=dry_run)
         return replace(result, notes=(*result.notes, cut)) if cut else result
 
@@ -196,6 +204,20 @@ class ExcelBackend:
         with zipfile.ZipFile(self.path) as zf:
             names = {i.filename for i in zf.infolist()}
         return (names - outcome.removed) | set(outcome.parts)
+
+
+@contextlib.contextmanager
+def damaged_xml(path: Path) -> Iterator[None]:
+    """An XML part lxml cannot parse (the workbook, a sheet's frame, styles, rels) is a
+    damaged file, not a bug of ours: say so, and what to do."""
+    try:
+        yield
+    except etree.XMLSyntaxError as ex:
+        raise SpreadsheetError(
+            f"{path.name} has a damaged part (its XML does not parse: {ex.msg}); open it in "
+            "Excel or LibreOffice, save it, and retry. Nothing was written.",
+            file=str(path),
+        ) from ex
 
 
 def _rows_with_cells(contacts: pd.DataFrame, plan: WritePlan) -> int:

@@ -1,21 +1,27 @@
 """Check a rewritten workbook before it replaces the user's file.
 
 Two checks, run side by side (calamine releases the GIL): the contacts sheet as rewritten is
-read back by calamine (from a small package on disk holding just the parts calamine needs,
-so this starts as soon as the sheet is built, while the owned tabs are and the file is
+read back by calamine (from a small package on disk holding just the parts calamine needs, so
+this starts as soon as the sheet is built, while the owned tabs are and the file is
 assembled; a large sheet in pieces cut at row starts, one thread each), and the assembled
-file is a sound zip whose
-written members pass their CRC and whose member list is exactly the expected one. Together
-they prove the final file holds sheet bytes calamine reads whole.
+file is a sound zip whose written members pass their CRC, whose other written XML parts are
+well-formed, and whose member list is exactly the expected one. Together they prove the final
+file holds sheet bytes calamine reads whole.
+
+calamine reads past some malformed XML (a mismatched or stray tag inside a row, an undefined
+entity). Parsing the new sheet with expat as well would catch those, but expat holds the GIL:
+measured +0.55 s on the first sync of 100k contacts (the 117 MB sheet), so the contacts sheet
+is left to calamine and the writer's own tests.
 """
 
 from __future__ import annotations
 
 import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
+from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook
 
@@ -131,8 +137,27 @@ def _check_rows(row: list, height: int, plan: WritePlan, rows_read: int) -> str 
     return None
 
 
+def xml_problem(chunks: Iterable[bytes | memoryview]) -> str | None:
+    """Why the XML document made of `chunks` is not well-formed, or None (expat, no
+    handlers: 0.1 s for the 18 MB state tab of 100k contacts)."""
+    parser = expat.ParserCreate()
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as ex:
+        return f"not well-formed XML ({ex})"
+    return None
+
+
 def package_problem(tmp: Path, outcome: Outcome, expected_names: set[str]) -> str | None:
-    """What is wrong with the assembled zip, or None."""
+    """What is wrong with the assembled zip, or None. Every XML part written (but the
+    contacts sheet, which the read-back parses) must be well-formed."""
+    for name, data in outcome.parts.items():
+        if name != outcome.contacts_part and name.lower().endswith((".xml", ".rels")):
+            problem = xml_problem([data])
+            if problem is not None:
+                return f"member {name} is {problem}"
     try:
         with zipfile.ZipFile(tmp) as zf:
             pkg = Package(zf)
