@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import requests
 
 from sheetfunnel.memory import paused_gc
@@ -21,9 +22,23 @@ from sheetfunnel.memory import paused_gc
 
 def loads(raw: bytes) -> Any:
     """A response body decoded as `requests.Response.json()` would (its error included: a
-    cut or garbled body is a RequestException, retried like a dropped connection)."""
+    cut or garbled body is a RequestException, retried like a dropped connection).
+
+    orjson decodes the 10 MB values read of 10k contacts in half json's time. A number
+    written past 64 bits decodes as a float: a Sheets cell holds a double, as Excel's do (and
+    calamine reads those as floats too).
+    """
     try:
         with paused_gc():
-            return json.loads(raw)
-    except json.JSONDecodeError as ex:
+            return orjson.loads(raw)
+    except json.JSONDecodeError as ex:  # orjson's error is a json.JSONDecodeError
         raise requests.exceptions.JSONDecodeError(ex.msg, ex.doc, ex.pos) from ex
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON of request values (orjson: 5x json's speed). Cells reach here through
+    `model.to_json`, which sends NaN and infinities as "" (orjson would send null)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:  # an integer past 64 bits
+        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()

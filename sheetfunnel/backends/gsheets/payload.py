@@ -3,11 +3,11 @@ addressed by their marker, and created columns found again for undo. Pure: no I/
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .changes import Block
 from .columns import DELETE_MARKED
+from .decode import dumps
 from .model import Raw
 
 #: Where our column markers are now (to remove a column we created, on rollback).
@@ -21,7 +21,7 @@ def chunks(blocks: list[Block], max_payload: int) -> list[list[int]]:
     size = 0
     reach: dict[int, int] = {}
     for i, block in enumerate(blocks):
-        cost = len(json.dumps(block.values)) + 64
+        cost = len(dumps(block.values)) + 64
         if block.metadata_id is not None:
             cost += 5 * max(0, block.row - 1 - reach.get(block.metadata_id, 0))
         if out[-1] and size + cost > max_payload:
@@ -61,7 +61,7 @@ def by_filter_body(blocks: list[Block]) -> bytes:
             }
         )
     body = {"valueInputOption": "RAW", "data": data}
-    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    return dumps(body)
 
 
 def marked_columns(meta: dict[str, Any]) -> dict[int, tuple[int, int]]:
@@ -108,7 +108,7 @@ def split(blocks: list[Block], undo: list[Block], limit: int) -> tuple[list[Bloc
     """Cut blocks bigger than `limit` bytes into row slices (their undo blocks alike)."""
     out, out_undo = [], []
     for block, back in zip(blocks, undo, strict=True):
-        size = len(json.dumps(block.values))
+        size = len(dumps(block.values))
         if size <= limit or len(block.values) < 2:
             out.append(block)
             out_undo.append(back)
