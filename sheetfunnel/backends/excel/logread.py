@@ -5,8 +5,8 @@ activities). Two threads share the two cores: the log's own, and the main thread
 reads the contacts and owned tabs and then does its share of the log: the log's error-cell
 scan, or (when the log is large beside what it reads) the first piece of the log's rows, the
 log's thread parsing the rest, so that both end about together. Measured on 100k contacts
-and 1M activities: the first sync's read from 3.0 s to 2.5 s, the no-op's from 3.0 s to
-2.8 s; three threads on two cores (the scan or a second piece in a thread of its own) made
+and 1M activities: the first sync's read from 3.0 s to 2.4 s, the no-op's from 3.0 s to
+2.7 s; three threads on two cores (the scan or a second piece in a thread of its own) made
 the log's parse slower, not faster.
 
 The log's rows are made only once the contacts are a frame (`turn`): the two tabs' rows and
@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
+from functools import partial
 
 import pandas as pd
 
@@ -105,8 +106,7 @@ class LogRead:
             cut = pieces.CutTab(self.file, part, self.tab, [share, 1.0 - share])
             if not cut.paths:
                 return None
-            parse_first = cut.parse
-            self._handoff.set_result(lambda: parse_first(0))
+            self._handoff.set_result(partial(cut.parse, 0))
             mine = cut.parse(1, self.turn)
             rows = pieces.stitch([self._first.result(), mine])
             return put_errors(rows, cut.errors) if rows is not None else None

@@ -43,8 +43,17 @@ __all__ = [
 #: A sheet part past this size is parsed in pieces (below it the threads cost more than
 #: they save).
 PIECE_MIN = 8 << 20
+
+
+def _cores() -> int:
+    """The cores this process may run on (its affinity, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 #: Pieces of one part: one per core, at most four.
-THREADS = min(os.cpu_count() or 1, 4)
+THREADS = min(_cores(), 4)
 
 _SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\s*(/?)>")
 
