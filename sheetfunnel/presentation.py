@@ -35,8 +35,11 @@ def width_for(field: str, header: str, values: tuple[CellValue, ...], kind: str)
     else:
         if kind == "number":  # scores repeat: each distinct one (1 and 1.0 apart) made text once
             values = tuple({(v.__class__, v): v for v in values}.values())
-        shown = (v for v in values if v is not None and not (isinstance(v, float) and v != v))
-        longest = max((len(v) if v.__class__ is str else len(str(v)) for v in shown), default=0)
+        if set(map(type, values)) <= {str, type(None)}:  # a text column: one pass in C
+            longest = max(map(len, filter(None, values)), default=0)
+        else:
+            shown = (v for v in values if v is not None and not (isinstance(v, float) and v != v))
+            longest = max((len(str(v)) for v in shown), default=0)
     wanted = max(len(header) + 3, longest + 2, 8)
     return float(min(wanted, MAX_WIDTH.get(field, DEFAULT_MAX)))
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import numpy as np
 
 from sheetfunnel.backends.base import CellValue
 from sheetfunnel.errors import SpreadsheetError
@@ -379,6 +381,19 @@ def _equalish(have: CellValue, want: CellValue) -> bool:
     return isinstance(have, str) and have == str(want)
 
 
+def _maybe_differ(have: np.ndarray, want: np.ndarray) -> Iterable[int]:
+    """Positions where a read cell is not plainly the planned one (same type, equal): only
+    those need `_equalish`. Compared a column at a time by numpy (1M cells of a no-op sync
+    of 100k contacts: 0.17 s one by one)."""
+    try:
+        equal = np.asarray(have == want, dtype=bool)
+    except (TypeError, ValueError):  # a cell whose == is not a plain bool: look at each
+        return range(len(have))
+    kind = np.frompyfunc(type, 1, 1)
+    same = equal & np.asarray(kind(have) == kind(want), dtype=bool)
+    return np.flatnonzero(~same).tolist()
+
+
 def dirty_rows(frame, targets: list[Target], header_row: int) -> set[int] | None:
     """Sheet rows whose managed values differ from what was read; None means "all rows".
 
@@ -393,16 +408,16 @@ def dirty_rows(frame, targets: list[Target], header_row: int) -> set[int] | None
     dirty: set[int] = set()
     first = header_row + 1
     for t in targets:
-        have = frame[t.frame_name].tolist()
+        have = frame[t.frame_name].to_numpy(dtype=object)
         values = t.values
         if t.kind == "number":  # the plan's whole numbers are ints, calamine's numbers floats:
             # compared as floats (as `_equalish` does) they take the cheap path below
             values = tuple(float(v) if v.__class__ is int else v for v in values)
-        for i, h in enumerate(have):
-            w = values[i] if i < len(values) else None
-            if h is w or (type(h) is type(w) and h == w):
-                continue  # the common case, kept cheap: 1M comparisons on a large sheet
-            if not _equalish(h, w):
+        n = min(len(have), len(values))
+        want = np.empty(len(have), dtype=object)  # None past the plan's last value
+        want[:n] = values[:n]
+        for i in _maybe_differ(have, want):
+            if not _equalish(have[i], want[i]):
                 dirty.add(first + i)
         for i in range(len(have), len(values)):
             if not is_blank(values[i]):
