@@ -230,22 +230,13 @@ def _span(dates: np.ndarray, *, last: bool = False) -> np.ndarray:
 # --------------------------------------------------------------------------- why
 
 
-def _why(
-    config: Config,
-    contacts: pd.DataFrame,
-    fit_reasons: list[_Reasons],
-    bonus: np.ndarray,
-    types: tuple[str, ...],
-    points: np.ndarray,
-    counts: np.ndarray,
-    last_seen: np.ndarray,
-    as_of: pd.Timestamp,
-) -> pd.Series:
-    """ "demo request 3d ago (+30); title VP (+15); unsubscribe 40d ago (-10)": the top reasons.
-
-    Reasons are ranked as numbers first; text is built only for the few each contact shows.
-    """
-    n = len(contacts)
+def _ranked_reasons(
+    config: Config, fit_reasons: list[_Reasons], bonus: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, ...] | None:
+    """Each contact's top reasons as numbers, before any text: (the fit texts, then per
+    reason its contact, rounded points, fit text index (-1 for an activity), activity type
+    (-1 for a fit reason) and rank within its contact), by contact then |points|; None
+    when no contact has a reason worth showing."""
     act_rows, act_cols = np.nonzero(np.abs(points) >= 0.5)
     with_bonus = np.flatnonzero(np.abs(bonus) >= 0.5)
     # every candidate reason: contact, points, text (index into `texts`, -1 for an activity)
@@ -271,7 +262,7 @@ def _why(
     shown = pts != 0
     contact, pts, text_id, act_type = contact[shown], pts[shown], text_id[shown], act_type[shown]
     if not len(contact):
-        return pd.Series("", index=contacts.index, dtype="string")
+        return None
     order = np.lexsort((-np.abs(pts), contact))  # stable: ties keep the rules' order
     contact, pts, text_id, act_type = contact[order], pts[order], text_id[order], act_type[order]
     starts = np.flatnonzero(np.r_[True, contact[1:] != contact[:-1]])
@@ -280,6 +271,29 @@ def _why(
     contact, pts, text_id, act_type, rank = (
         a[top] for a in (contact, pts, text_id, act_type, rank)
     )
+    return texts, contact, pts, text_id, act_type, rank
+
+
+def _why(
+    config: Config,
+    contacts: pd.DataFrame,
+    fit_reasons: list[_Reasons],
+    bonus: np.ndarray,
+    types: tuple[str, ...],
+    points: np.ndarray,
+    counts: np.ndarray,
+    last_seen: np.ndarray,
+    as_of: pd.Timestamp,
+) -> pd.Series:
+    """ "demo request 3d ago (+30); title VP (+15); unsubscribe 40d ago (-10)": the top reasons.
+
+    Reasons are ranked as numbers first; text is built only for the few each contact shows.
+    """
+    n = len(contacts)
+    ranked = _ranked_reasons(config, fit_reasons, bonus, points)
+    if ranked is None:
+        return pd.Series("", index=contacts.index, dtype="string")
+    texts, contact, pts, text_id, act_type, rank = ranked
 
     # Texts are built in object arrays, each piece formatted once per distinct number, and
     # joined per contact by one reduceat: 4 times faster than string Series and a setitem per

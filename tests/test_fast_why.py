@@ -26,42 +26,13 @@ def why_by_series(
     last_seen: np.ndarray,
     as_of: pd.Timestamp,
 ) -> pd.Series:
-    """`scoring._why` as it was built with string Series and a setitem per rank."""
+    """`scoring._why`'s texts as they were built, with string Series and a setitem per
+    rank (the ranking before them is `scoring._ranked_reasons`, unchanged)."""
     n = len(contacts)
-    act_rows, act_cols = np.nonzero(np.abs(points) >= 0.5)
-    with_bonus = np.flatnonzero(np.abs(bonus) >= 0.5)
-    # every candidate reason: contact, points, text (index into `texts`, -1 for an activity)
-    texts = np.concatenate([r.texts for r in fit_reasons] + [np.array(["complete profile"])])
-    offsets = np.cumsum([0] + [len(r.texts) for r in fit_reasons])
-    contact = np.concatenate([r.rows for r in fit_reasons] + [act_rows, with_bonus])
-    pts = np.concatenate(
-        [np.full(len(r.rows), r.points) for r in fit_reasons]
-        + [points[act_rows, act_cols], bonus[with_bonus]]
-    )
-    text_id = np.concatenate(
-        [r.which + offsets[i] for i, r in enumerate(fit_reasons)]
-        + [np.full(len(act_rows), -1), np.full(len(with_bonus), offsets[-1])]
-    ).astype("int64")
-    act_type = np.concatenate(
-        [
-            np.full(len(contact) - len(act_rows) - len(with_bonus), -1),
-            act_cols,
-            np.full(len(with_bonus), -1),
-        ]
-    ).astype("int64")
-    pts = scoring.round_half_up(pts)
-    shown = pts != 0
-    contact, pts, text_id, act_type = contact[shown], pts[shown], text_id[shown], act_type[shown]
-    if not len(contact):
+    ranked = scoring._ranked_reasons(config, fit_reasons, bonus, points)
+    if ranked is None:
         return pd.Series("", index=contacts.index, dtype="string")
-    order = np.lexsort((-np.abs(pts), contact))  # stable: ties keep the rules' order
-    contact, pts, text_id, act_type = contact[order], pts[order], text_id[order], act_type[order]
-    starts = np.flatnonzero(np.r_[True, contact[1:] != contact[:-1]])
-    rank = np.arange(len(contact)) - np.repeat(starts, np.diff(np.r_[starts, len(contact)]))
-    top = rank < config.scoring.reasons
-    contact, pts, text_id, act_type, rank = (
-        a[top] for a in (contact, pts, text_id, act_type, rank)
-    )
+    texts, contact, pts, text_id, act_type, rank = ranked  # the ranking both share
 
     text = pd.Series(texts[np.maximum(text_id, 0)], dtype="string")
     is_act = act_type >= 0

@@ -6,6 +6,7 @@ import gc
 
 import pytest
 
+from sheetfunnel import memory
 from sheetfunnel.memory import give_back, paused_gc
 
 
@@ -35,5 +36,7 @@ def test_a_collector_already_off_stays_off() -> None:
         gc.enable()
 
 
-def test_give_back_is_harmless_anywhere() -> None:
-    assert give_back() is None
+def test_give_back_reaches_glibc_malloc_trim_on_this_platform() -> None:
+    """On the Debian machines the project runs on, the hand-back is live, not a no-op."""
+    assert memory._trim() is not None
+    give_back()

@@ -19,7 +19,7 @@ from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904, CellStyle, OwnedTa
 from sheetfunnel.backends.excel import ExcelBackend
 from sheetfunnel.backends.excel import tabs as excel_tabs
 from sheetfunnel.backends.excel.cells import cell_xml, col_letter, is_blank, normalize_values
-from sheetfunnel.backends.excel.ownedxml import _HEAD, _pane, _stage_rules, owned_sheet_xml
+from sheetfunnel.backends.excel.ownedxml import owned_sheet_xml, worksheet_xml
 from sheetfunnel.backends.excel.package import xml_bytes
 from sheetfunnel.backends.excel.styles import MINIMAL_STYLES, Styles
 from sheetfunnel.config import Config
@@ -62,7 +62,8 @@ def reference_sheet_xml(
     colours: tuple[StageColour, ...] = (),
     drawing_rid: str | None,
 ) -> bytes:
-    """The builder before the column runs, unchanged but for its name."""
+    """The builder before the column runs, cell by cell, unchanged but for its name (the
+    worksheet around its rows is the shared `worksheet_xml`: only the cells changed)."""
     looks = _looks(tab)
     xf_cache: dict[tuple[int, str | None], int | None] = {}
 
@@ -77,7 +78,6 @@ def reference_sheet_xml(
 
     rows_xml: list[str] = []
     auto: dict[int, int] = {}
-    last_col = 0
     for r, raw in enumerate(tab.rows, start=1):
         cells = []
         row = [
@@ -103,36 +103,9 @@ def reference_sheet_xml(
                 )
             shown = 16 if date == "datetime" else 10 if date else len(str(value or ""))
             auto[c] = max(auto.get(c, 8), min(shown + 2, 60))
-            last_col = max(last_col, c)
         if any(cells):
             rows_xml.append(f'<row r="{r}">' + "".join(cells) + "</row>")
-    widths = dict(auto)
-    for c, w in enumerate(tab.widths, start=1):
-        if w:
-            widths[c] = w  # type: ignore[assignment]
-    dim = f"A1:{col_letter(last_col)}{len(tab.rows)}" if last_col else "A1"
-    cols = "".join(
-        f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'
-        for c, w in sorted(widths.items())
-    )
-    fit = tab.fit_to_page
-    parts = [
-        _HEAD,
-        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if fit else "",
-        f'<dimension ref="{dim}"/>',
-        '<sheetViews><sheetView workbookViewId="0">'
-        + _pane(tab.frozen_rows, tab.frozen_columns)
-        + "</sheetView></sheetViews>",
-        '<sheetFormatPr defaultRowHeight="15"/>',
-        f"<cols>{cols}</cols>" if cols else "",
-        "<sheetData>" + "".join(rows_xml) + "</sheetData>" if rows_xml else "<sheetData/>",
-        _stage_rules(tab, colours, styles),
-        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>',
-        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="1"/>' if fit else "",
-        f'<drawing r:id="{drawing_rid}"/>' if drawing_rid else "",
-        "</worksheet>",
-    ]
-    return "".join(parts).encode("utf-8")
+    return worksheet_xml(tab, rows_xml, auto, styles, colours, drawing_rid)
 
 
 # --- both builders on the same tab ---

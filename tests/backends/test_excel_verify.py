@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,43 +41,39 @@ def test_a_sheet_read_back_in_pieces_is_saved_and_reads_whole(
     assert len(rows) == 41 and [c.header for c in plan.columns] == rows[0][-len(plan.columns) :]
 
 
-@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
-def test_a_broken_row_in_any_piece_is_caught_and_nothing_saved(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_pieces: None, where: float
+def _refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Callable[[bytes], bytes], match: str
 ) -> None:
+    """A save whose new sheet part `damage` spoils fails its check, and leaves the file."""
     book = make_contacts_xlsx(tmp_path / "p.xlsx", rows=40)
     before = book.read_bytes()
     backend, plan, data = _prepared(book)
     real_join = writer_module.join_sheet
+    monkeypatch.setattr(writer_module, "join_sheet", lambda *args: damage(real_join(*args)))
+    with pytest.raises(SpreadsheetError, match=match):
+        backend.write(plan, data)
+    assert book.read_bytes() == before
 
-    def broken_join(*args):
-        sheet = real_join(*args)
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
+def test_a_broken_row_in_any_piece_is_caught_and_nothing_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_pieces: None, where: float
+) -> None:
+    def broken(sheet: bytes) -> bytes:
         at = sheet.index(b"<v>", int(len(sheet) * where))  # a tag calamine must see whole
         return sheet[:at] + b"<v" + sheet[at + len(b"<v>") :]
 
-    monkeypatch.setattr(writer_module, "join_sheet", broken_join)
-    with pytest.raises(SpreadsheetError, match=r"failed its check .*calamine cannot read it"):
-        backend.write(plan, data)
-    assert book.read_bytes() == before
+    _refused(tmp_path, monkeypatch, broken, r"failed its check .*calamine cannot read it")
 
 
 def test_rows_lost_from_the_last_piece_are_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_pieces: None
 ) -> None:
-    book = make_contacts_xlsx(tmp_path / "p.xlsx", rows=40)
-    before = book.read_bytes()
-    backend, plan, data = _prepared(book)
-    real_join = writer_module.join_sheet
-
-    def short_join(*args):
-        sheet = real_join(*args)
+    def short(sheet: bytes) -> bytes:
         last = sheet.rindex(b"<row ")
         return sheet[:last] + sheet[sheet.index(b"</sheetData>") :]
 
-    monkeypatch.setattr(writer_module, "join_sheet", short_join)
-    with pytest.raises(SpreadsheetError, match=r"40 rows were read but only 40 came back"):
-        backend.write(plan, data)
-    assert book.read_bytes() == before
+    _refused(tmp_path, monkeypatch, short, r"40 rows were read but only 40 came back")
 
 
 def test_an_owned_tab_that_is_not_well_formed_is_never_saved(

@@ -157,8 +157,8 @@ def test_user_values_identical() -> None:
 def _managed_reference(plan: Any, state: Any, placed: dict[str, int], out: Any) -> None:
     """managed_blocks as it was, cell by cell (the reference)."""
     from sheetfunnel.backends.gsheets.changes import Block
-    from sheetfunnel.backends.gsheets.model import col_letter, to_json
-    from sheetfunnel.backends.gsheets.planning import _runs
+    from sheetfunnel.backends.gsheets.model import col_letter
+    from sheetfunnel.backends.gsheets.planning import _runs, column_cells
 
     grid = state.grids.get(plan.sheet, ())
     h = plan.header_row
@@ -168,14 +168,7 @@ def _managed_reference(plan: Any, state: Any, placed: dict[str, int], out: Any) 
         header_now = cell_at(grid, h - 1, c)
         if not (isinstance(header_now, str) and header_now.strip() == col.header):
             changed.append(h - 1)
-        below = [] if col.editable else [row[c] if c < len(row) else None for row in grid[h:]]
-        extent = len(col.values)
-        for i in range(len(below) - 1, extent - 1, -1):
-            if below[i] not in (None, ""):
-                extent = i + 1
-                break
-        wanted = [to_json(v) for v in col.values] + [""] * (extent - len(col.values))
-        below += [None] * (len(wanted) - len(below))
+        below, wanted = column_cells(grid, col, c, h)  # shared: the comparison is the reference's
         changed += [h + i for i, value in enumerate(wanted) if not same(below[i], value)]
         if not changed:
             continue

@@ -109,6 +109,20 @@ def owned_sheet_xml(
         for n, body in zip(numbers, map("".join, zip(*columns, strict=True)), strict=False)
         if body
     ]
+    return worksheet_xml(tab, rows_xml, auto, styles, colours, drawing_rid)
+
+
+def worksheet_xml(
+    tab: OwnedTab,
+    rows_xml: list[str],
+    auto: dict[int, int],
+    styles: Styles,
+    colours: tuple[StageColour, ...],
+    drawing_rid: str | None,
+) -> bytes:
+    """The worksheet part around `rows_xml` (the <row> elements): its dimension, frozen pane,
+    column widths (`auto`, 1-based column -> width fitted to the cells, where the tab sets
+    none), stage colours and page setup."""
     last_col = max(auto, default=0)
     widths = dict(auto)
     for c, w in enumerate(tab.widths, start=1):

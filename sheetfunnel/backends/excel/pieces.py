@@ -28,6 +28,7 @@ from .errorcells import errors_in
 from .package import REL_SHARED_STRINGS, REL_STYLES, Package, rels_path
 from .packedit import CONTENT_TYPES
 from .safesave import scratch_file
+from .sheet import sheet_data_span
 
 __all__ = [
     "PIECE_MIN",
@@ -55,8 +56,6 @@ def _cores() -> int:
 #: Pieces of one part: one per core, at most four.
 THREADS = min(_cores(), 4)
 
-_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\s*(/?)>")
-
 
 @dataclass(frozen=True)
 class Piece:
@@ -81,26 +80,21 @@ def cut_rows(sheet: bytes, shares: Sequence[float]) -> list[Piece]:
     Every byte of the rows is in exactly one piece and each piece has the part's own head
     and tail.
     """
-    whole = [Piece(0, 0, len(sheet), len(sheet))]
-    opened = _SHEET_DATA.search(sheet)
-    if len(shares) < 2 or opened is None or opened.group(2):
-        return whole
-    prefix = opened.group(1) or b""
-    closing = sheet.rfind(b"</" + prefix + b"sheetData>")
-    if closing < opened.end():
-        return whole
-    row = re.compile(rb"<" + re.escape(prefix) + rb"row\b")
-    cuts = [opened.end()]
-    body, total, done = closing - opened.end(), sum(shares), 0.0
+    span = sheet_data_span(sheet)
+    if len(shares) < 2 or span is None or span.empty:
+        return [Piece(0, 0, len(sheet), len(sheet))]
+    row = re.compile(rb"<" + re.escape(span.prefix) + rb"row\b")
+    cuts = [span.rows_start]
+    body, total, done = span.rows_end - span.rows_start, sum(shares), 0.0
     for share in shares[:-1]:
         done += share
-        at = opened.end() + int(body * done / total)
-        found = row.search(sheet, max(at, cuts[-1] + 1), closing)
+        at = span.rows_start + int(body * done / total)
+        found = row.search(sheet, max(at, cuts[-1] + 1), span.rows_end)
         if found is None:
             break
         cuts.append(found.start())
-    cuts.append(closing)
-    return [Piece(opened.end(), lo, hi, closing) for lo, hi in pairwise(cuts)]
+    cuts.append(span.rows_end)
+    return [Piece(span.rows_start, lo, hi, span.rows_end) for lo, hi in pairwise(cuts)]
 
 
 def even(count: int) -> list[float]:

@@ -54,18 +54,45 @@ class PassResult:
     max_col: int
 
 
-def split_sheet(data: bytes) -> SheetSplit:
-    """Cut a worksheet part around <sheetData>."""
-    m = re.search(rb"<([A-Za-z_][\w.-]*:)?sheetData\s*(/?)>", data)
+@dataclass(frozen=True)
+class SheetDataSpan:
+    """Where <sheetData> sits in a worksheet part: the element from `start` to `end`, its
+    rows from `rows_start` to `rows_end` (an empty span for <sheetData/>)."""
+
+    prefix: bytes  # namespace prefix of the main namespace, e.g. b"" or b"x:"
+    start: int
+    rows_start: int
+    rows_end: int
+    end: int
+    empty: bool  # the part had <sheetData/>
+
+
+_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\s*(/?)>")
+
+
+def sheet_data_span(data: bytes) -> SheetDataSpan | None:
+    """Where the <sheetData> element of a worksheet part is, or None when it has none (or
+    no closing tag): found without copying the part."""
+    m = _SHEET_DATA.search(data)
     if m is None:
-        raise ValueError("worksheet part has no <sheetData>")
+        return None
     prefix = m.group(1) or b""
     if m.group(2):
-        return SheetSplit(prefix, data[: m.start()], b"", data[m.end() :], True)
+        return SheetDataSpan(prefix, m.start(), m.end(), m.end(), m.end(), True)
     close = b"</" + prefix + b"sheetData>"
-    end = data.rindex(close)
-    tail = data[end + len(close) :]
-    return SheetSplit(prefix, data[: m.start()], data[m.end() : end], tail, False)
+    rows_end = data.rfind(close)
+    if rows_end < m.end():
+        return None
+    return SheetDataSpan(prefix, m.start(), m.end(), rows_end, rows_end + len(close), False)
+
+
+def split_sheet(data: bytes) -> SheetSplit:
+    """Cut a worksheet part around <sheetData>."""
+    span = sheet_data_span(data)
+    if span is None:
+        raise ValueError("worksheet part has no <sheetData>")
+    body = data[span.rows_start : span.rows_end]
+    return SheetSplit(span.prefix, data[: span.start], body, data[span.end :], span.empty)
 
 
 def join_sheet(

@@ -6,9 +6,10 @@ describe, and how to undo the structure if the value writes fail afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sheetfunnel.backends.base import WritePlan
+from sheetfunnel.backends.base import ManagedColumn, WritePlan
 from sheetfunnel.errors import InputError
 
 from . import formats
@@ -89,6 +90,27 @@ def changed_rows(below: list[Raw], wanted: list[Raw], first: int) -> list[int]:
     ]
 
 
+def column_cells(
+    grid: Sequence[Sequence[Raw]], col: ManagedColumn, c: int, header_row: int
+) -> tuple[list[Raw | None], list[Raw]]:
+    """(the cells under the header of column `c` as read, the values they must hold), of one
+    length: our values, then "" over what is left below them. An editable column's cells
+    are the user's: none read, none wanted."""
+    h = header_row
+    if col.editable:  # the user's to type: only its header is ours to write
+        below: list[Raw | None] = []
+    else:
+        below = [row[c] if c < len(row) else None for row in grid[h:]]  # as read
+    extent = len(col.values)
+    for i in range(len(below) - 1, extent - 1, -1):
+        if below[i] not in (None, ""):
+            extent = i + 1
+            break
+    wanted = [to_json(v) for v in col.values] + [""] * (extent - len(col.values))
+    below += [None] * (len(wanted) - len(below))
+    return below, wanted
+
+
 def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], out: Changes) -> None:
     grid = state.grids.get(plan.sheet, ())
     h = plan.header_row
@@ -98,17 +120,7 @@ def managed_blocks(plan: WritePlan, state: ReadState, placed: dict[str, int], ou
         header_now = cell_at(grid, h - 1, c)
         if not (isinstance(header_now, str) and header_now.strip() == col.header):
             changed.append(h - 1)
-        if col.editable:  # the user's to type: only its header is ours to write
-            below = []
-        else:
-            below = [row[c] if c < len(row) else None for row in grid[h:]]  # as read
-        extent = len(col.values)
-        for i in range(len(below) - 1, extent - 1, -1):
-            if below[i] not in (None, ""):
-                extent = i + 1
-                break
-        wanted = [to_json(v) for v in col.values] + [""] * (extent - len(col.values))
-        below += [None] * (len(wanted) - len(below))
+        below, wanted = column_cells(grid, col, c, h)
         changed += changed_rows(below, wanted, h)
         if not changed:
             continue
