@@ -176,6 +176,10 @@ class PackageEdit:
         """workbook.xml's tree was edited elsewhere (defined names): write it out."""
         self._touched_wb = True
 
+    def has_workbook_part(self, rel_type: str) -> bool:
+        """Whether the workbook (as edited so far) has a relationship of `rel_type`."""
+        return any(el.get("Type") == rel_type for el in self.wbrels)
+
     def drop_workbook_part(self, rel_type: str) -> None:
         """Remove the workbook's part of `rel_type` (e.g. the calc chain) and its relationship."""
         for el in list(self.wbrels):
