@@ -73,6 +73,11 @@ def _day(value: CellValue, config: Config, epoch: dt.date) -> dt.date | None:
     """A date cell (date, serial or text) as a day, or None."""
     if value is None:
         return None
+    # a date cell as calamine reads it: the bulk parser costs 2.5 ms for one cell
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.date()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
     parsed, _ = parse_dates(
         pd.Series([value], dtype=object),
         order=config.source.date_order,

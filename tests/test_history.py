@@ -98,6 +98,21 @@ def test_previous_sync_comes_from_the_summary_the_last_sync_wrote():
     assert previous_sync(serials, day(30), Config()) == dt.date(2026, 5, 31)
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        dt.date(2026, 5, 10),
+        dt.datetime(2026, 5, 10, 23, 59),
+        "2026-05-10",
+        46152.0,
+        dt.datetime(2026, 5, 9, 22, 30, tzinfo=dt.UTC),  # 00:30 on the 10th in Paris
+    ],
+)
+def test_the_last_sync_date_reads_the_same_from_every_kind_of_cell(cell) -> None:
+    config = Config.model_validate({"source": {"timezone": "Europe/Paris"}})
+    assert previous_sync((("As of", cell),), dt.date(2026, 5, 20), config) == dt.date(2026, 5, 10)
+
+
 # --------------------------------------------------------------------------- real workbooks
 
 
