@@ -69,15 +69,21 @@ def _text(value: CellValue) -> str:
     return "" if value is None else str(value).strip()
 
 
+#: Years a datetime64[ns] holds whole (1677-09-21 to 2262-04-11), bounds excluded.
+_STAMP_YEARS = (1677, 2262)
+
+
 def _day(value: CellValue, config: Config, epoch: dt.date) -> dt.date | None:
     """A date cell (date, serial or text) as a day, or None."""
     if value is None:
         return None
-    # a date cell as calamine reads it: the bulk parser costs 2.5 ms for one cell
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.date()
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+    # a date cell as calamine reads it, in the years a timestamp holds (the bulk parser,
+    # which reads a typo such as 3024 as no date, costs 2.5 ms for one cell)
+    if isinstance(value, dt.date) and _STAMP_YEARS[0] < value.year < _STAMP_YEARS[1]:
+        if not isinstance(value, dt.datetime):
+            return value
+        if value.tzinfo is None:
+            return value.date()
     parsed, _ = parse_dates(
         pd.Series([value], dtype=object),
         order=config.source.date_order,

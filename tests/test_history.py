@@ -113,6 +113,11 @@ def test_the_last_sync_date_reads_the_same_from_every_kind_of_cell(cell) -> None
     assert previous_sync((("As of", cell),), dt.date(2026, 5, 20), config) == dt.date(2026, 5, 10)
 
 
+@pytest.mark.parametrize("cell", [dt.date(3024, 5, 10), dt.datetime(1492, 10, 12, 8, 0)])
+def test_a_last_sync_date_no_timestamp_holds_reads_as_none(cell) -> None:
+    assert previous_sync((("Previous sync", cell),), dt.date(2026, 5, 20), Config()) is None
+
+
 # --------------------------------------------------------------------------- real workbooks
 
 
