@@ -57,8 +57,16 @@ class ExcelBackend:
         log_headers: Collection[str] = (),
     ) -> SheetData:
         """The contacts block (bounded by the table holding `key_header`, if any), the
-        activities tab, and the columns and tabs the workbook's markers say are ours."""
-        with damaged_xml(self.path):
+        activities tab, and the columns and tabs the workbook's markers say are ours.
+
+        A read that fails while another program rewrites the file is BusyError, not corrupt.
+        """
+        # paused: ~1M row lists live here for a moment (1.1 s of full collections on 1M rows)
+        with (
+            damaged_xml(self.path),
+            changed_means_busy(self.path, file_state(self.path)),
+            paused_gc(),
+        ):
             return read_workbook(
                 self.path,
                 contacts_tab,

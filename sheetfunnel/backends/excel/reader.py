@@ -19,7 +19,7 @@ import pandas as pd
 
 from sheetfunnel.backends.base import EPOCH_1900, EPOCH_1904, Ownership, Rows, SheetData
 from sheetfunnel.errors import InputError, SpreadsheetError
-from sheetfunnel.memory import give_back, paused_gc
+from sheetfunnel.memory import give_back
 
 from .block import contacts_block
 from .cells import header_text
@@ -27,7 +27,7 @@ from .errorcells import errors_by_tab
 from .logread import LogRead, main_share, part_size
 from .markers import read_markers
 from .package import REL_WORKSHEET, Package, is_date1904, parse_xml
-from .safesave import changed_means_busy, file_state, fingerprint
+from .safesave import fingerprint
 from .sheetrows import frame_from_rows, open_workbook, sheet_rows
 from .tables import sheet_tables
 
@@ -136,39 +136,12 @@ def read_workbook(
     activities_tab: str | None,
     activities_header_row: int,
     *,
-    key_header: str = "",
-    log_headers: Collection[str] = (),
-) -> SheetData:
-    """Everything a sync needs from the workbook, plus the fingerprint the write re-checks.
-    `log_headers`: the log's columns the engine uses (the others are left out when all are
-    there).
-
-    A read that fails while another program rewrites the file is BusyError, not corrupt.
-    """
-    # paused: ~1M row lists live here for a moment (1.1 s of full collections on 1M rows)
-    with changed_means_busy(path, file_state(path)), paused_gc():
-        return _read_workbook(
-            path,
-            contacts_tab,
-            header_row,
-            activities_tab,
-            activities_header_row,
-            key_header=key_header,
-            log_headers=log_headers,
-        )
-
-
-def _read_workbook(
-    path: Path,
-    contacts_tab: str,
-    header_row: int,
-    activities_tab: str | None,
-    activities_header_row: int,
-    *,
     key_header: str,
     log_headers: Collection[str],
 ) -> SheetData:
-    """Everything a sync needs from the workbook, plus the fingerprint the write re-checks."""
+    """Everything a sync needs from the workbook, plus the fingerprint the write re-checks.
+    `log_headers`: the log's columns the engine uses (the others are left out when all are
+    there)."""
     check_format(path)
     file = str(path)
     token = fingerprint(path)
